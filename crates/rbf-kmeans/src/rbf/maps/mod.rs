@@ -1,0 +1,1 @@
+//! Responsibility maps: from one point's squared distances to a point of the simplex.
