@@ -13,12 +13,21 @@
 //! `σ = 2s²`; the crate uses `σ` only). Ties in an argmin go to the lowest index.
 #![deny(missing_docs)]
 
+pub mod data;
+pub mod distance;
 pub mod error;
 pub mod float;
+pub mod init;
+pub mod kmeans;
+pub mod parallel;
 pub mod rng;
 
 pub mod datasets;
 pub mod rbf;
 
 pub use error::{Error, Result};
+pub use data::Samples;
 pub use float::Float;
+pub use init::Init;
+pub use kmeans::{KMeansFit, KMeansModel, KMeansParams};
+pub use parallel::Threads;

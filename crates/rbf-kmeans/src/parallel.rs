@@ -1,0 +1,91 @@
+//! Deterministic parallelism: fixed row blocks, reduced in block order.
+//!
+//! Work over points is cut into leaves of [`LEAF_ROWS`] consecutive rows. The cut depends only on
+//! the number of points, never on the number of threads, and every per-leaf partial result is
+//! combined in leaf order. So a fit gives bit-identical results for any thread count, while
+//! rayon's work stealing keeps both cores busy (and tolerates a descheduled worker: leaves are
+//! small, no thread ever spins waiting for another).
+
+use std::ops::Range;
+
+use crate::error::{Error, Result};
+
+/// Rows per leaf task. Small enough for load balance on two cores, large enough that the per-leaf
+/// reduction (`k·d` additions) is negligible next to the leaf's `2·LEAF_ROWS·k·d` flops.
+pub const LEAF_ROWS: usize = 2048;
+
+/// Number of leaves covering `n` rows.
+pub fn n_leaves(n: usize) -> usize {
+    n.div_ceil(LEAF_ROWS).max(1)
+}
+
+/// Rows of leaf `leaf` out of `n` rows.
+pub fn leaf_range(leaf: usize, n: usize) -> Range<usize> {
+    let start = (leaf * LEAF_ROWS).min(n);
+    start..((leaf + 1) * LEAF_ROWS).min(n)
+}
+
+/// A thread count, resolved once: `0` means every core the operating system offers.
+///
+/// Algorithms take this explicitly and run inside their own pool; nothing reads a global.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Threads(pub usize);
+
+impl Threads {
+    /// The number of worker threads this stands for.
+    pub fn resolve(self) -> usize {
+        if self.0 == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            self.0
+        }
+    }
+
+    /// Runs `f` inside a dedicated rayon pool of this many threads.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if the operating system refuses to start the threads.
+    pub fn install<R: Send>(self, f: impl FnOnce() -> R + Send) -> Result<R> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.resolve())
+            .build()
+            .map_err(|e| Error::InvalidParameter {
+                name: "threads",
+                reason: format!("cannot start {} threads: {e}", self.resolve()),
+            })?;
+        Ok(pool.install(f))
+    }
+}
+
+impl Default for Threads {
+    fn default() -> Self {
+        Threads(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leaves_cover_rows_exactly_once() {
+        for n in [1, 5, LEAF_ROWS - 1, LEAF_ROWS, LEAF_ROWS + 1, 5 * LEAF_ROWS + 3] {
+            let mut next = 0;
+            for l in 0..n_leaves(n) {
+                let r = leaf_range(l, n);
+                assert_eq!(r.start, next);
+                assert!(!r.is_empty());
+                next = r.end;
+            }
+            assert_eq!(next, n);
+        }
+    }
+
+    #[test]
+    fn install_runs_with_the_requested_thread_count() {
+        for t in [1, 2, 3] {
+            let got = Threads(t).install(rayon::current_num_threads).unwrap();
+            assert_eq!(got, t);
+        }
+    }
+}
