@@ -1,0 +1,153 @@
+//! Command-line options.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// K-Means and its differentiable twin, an RBF network with soft responsibilities.
+#[derive(Parser, Debug)]
+#[command(name = "rbf-kmeans", version, about, propagate_version = true)]
+pub struct Cli {
+    /// More output on stderr: -v per-iteration inertia, -vv debug events.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// No progress bar and no summary; errors only.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Fit K-Means to a data file and write the model.
+    Fit(FitArgs),
+    /// Label each row of a data file with its nearest center.
+    Predict(PredictArgs),
+    /// Distances from each row of a data file to every center.
+    Transform(TransformArgs),
+    /// Fit K-Means on built-in synthetic data and print a summary.
+    Demo(DemoArgs),
+}
+
+/// Whether CSV inputs start with a header row.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct HeaderArgs {
+    /// The first CSV line is a header (default: detected).
+    #[arg(long, conflicts_with = "no_header")]
+    pub header: bool,
+    /// The first CSV line is data (default: detected).
+    #[arg(long)]
+    pub no_header: bool,
+}
+
+/// Options of `fit`.
+#[derive(Args, Debug)]
+pub struct FitArgs {
+    /// Data: a CSV file, a NumPy .npy file (2-D, f32 or f64), or - for CSV on stdin.
+    #[arg(long, short = 'i')]
+    pub input: String,
+    /// Number of clusters.
+    #[arg(long, short = 'k')]
+    pub n_clusters: usize,
+    /// k-means++, random, or a file of initial centers (CSV or .npy, k rows).
+    #[arg(long, default_value = "k-means++")]
+    pub init: String,
+    /// Runs from different initialisations; the best is kept.
+    #[arg(long, default_value_t = 1)]
+    pub n_init: usize,
+    /// Maximum Lloyd iterations per run.
+    #[arg(long, default_value_t = 300)]
+    pub max_iter: usize,
+    /// Stop when the sum of squared center shifts is at most this (see --tol-mode).
+    #[arg(long, default_value_t = 1e-4)]
+    pub tol: f64,
+    /// relative: tol is scaled by the mean feature variance, as scikit-learn does; absolute:
+    /// compared as is.
+    #[arg(long, value_enum, default_value_t = TolModeArg::Relative)]
+    pub tol_mode: TolModeArg,
+    /// Seed of all randomness.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (0: all cores). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Sample weights: one non-negative number per data row (CSV or .npy).
+    #[arg(long)]
+    pub weights: Option<String>,
+    /// Where to write the model (JSON).
+    #[arg(long, short = 'o')]
+    pub output: String,
+    /// Also write the label of every row, one integer per line.
+    #[arg(long)]
+    pub labels: Option<String>,
+    /// CSV header handling.
+    #[command(flatten)]
+    pub header: HeaderArgs,
+}
+
+/// The tolerance conventions.
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum TolModeArg {
+    /// Scaled by the mean per-feature variance (scikit-learn).
+    Relative,
+    /// Compared as given.
+    Absolute,
+}
+
+/// Options of `predict`.
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    /// A model written by `fit` or `anneal`.
+    #[arg(long, short = 'm')]
+    pub model: String,
+    /// Data, as for `fit`.
+    #[arg(long, short = 'i')]
+    pub input: String,
+    /// Where to write the labels (default: stdout).
+    #[arg(long, short = 'o')]
+    pub output: Option<String>,
+    /// Worker threads (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// CSV header handling.
+    #[command(flatten)]
+    pub header: HeaderArgs,
+}
+
+/// Options of `transform`.
+#[derive(Args, Debug)]
+pub struct TransformArgs {
+    /// A model written by `fit` or `anneal`.
+    #[arg(long, short = 'm')]
+    pub model: String,
+    /// Data, as for `fit`.
+    #[arg(long, short = 'i')]
+    pub input: String,
+    /// Where to write the n × k distances as CSV (default: stdout).
+    #[arg(long, short = 'o')]
+    pub output: Option<String>,
+    /// Write squared distances instead of Euclidean ones.
+    #[arg(long)]
+    pub squared: bool,
+    /// Worker threads (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// CSV header handling.
+    #[command(flatten)]
+    pub header: HeaderArgs,
+}
+
+/// Options of `demo`.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Number of points.
+    #[arg(long, default_value_t = 20_000)]
+    pub n: usize,
+    /// Seed of the data and the fit.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}

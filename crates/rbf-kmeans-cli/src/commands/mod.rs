@@ -1,0 +1,20 @@
+//! One module per subcommand.
+
+mod apply;
+mod demo;
+mod fit;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the chosen subcommand.
+pub fn run(cli: Cli) -> Result<()> {
+    let quiet = cli.quiet;
+    match cli.command {
+        Command::Fit(a) => fit::run(a, quiet),
+        Command::Predict(a) => apply::predict(a),
+        Command::Transform(a) => apply::transform(a),
+        Command::Demo(a) => demo::run(a, quiet),
+    }
+}
