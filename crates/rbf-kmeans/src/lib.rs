@@ -19,6 +19,7 @@ pub mod error;
 pub mod float;
 pub mod init;
 pub mod kmeans;
+pub mod metrics;
 pub mod model_file;
 pub mod parallel;
 pub mod rng;

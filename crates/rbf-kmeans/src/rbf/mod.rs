@@ -13,6 +13,7 @@ pub mod maps;
 pub mod network;
 pub mod objective;
 pub mod pass;
+pub mod schedule;
 pub mod train;
 
 pub use maps::Map;
