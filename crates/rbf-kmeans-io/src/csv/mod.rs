@@ -1,0 +1,7 @@
+//! Delimited text: reading tables of numbers, writing matrices and labels.
+
+pub(crate) mod read;
+mod write;
+
+pub use read::{read_csv, CsvTable};
+pub use write::{write_csv_matrix, write_labels};
