@@ -17,8 +17,6 @@ pub fn labels(path: Option<&str>, labels: &[usize]) -> Result<()> {
 
 /// Writes a matrix as CSV with shortest round-trip floats.
 pub fn matrix(path: Option<&str>, m: ArrayView2<'_, f64>) -> Result<()> {
-    rbf_kmeans_io::write_to_path_or_stdout(path, |w| {
-        rbf_kmeans_io::write_csv_matrix(w, m, None)
-    })
-    .with_context(|| format!("cannot write {}", path.unwrap_or("to stdout")))
+    rbf_kmeans_io::write_to_path_or_stdout(path, |w| rbf_kmeans_io::write_csv_matrix(w, m, None))
+        .with_context(|| format!("cannot write {}", path.unwrap_or("to stdout")))
 }

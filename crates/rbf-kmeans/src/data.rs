@@ -174,7 +174,11 @@ fn validate_weights(w: &[f64], n: usize) -> Result<f64> {
                 "weight {} (row {}) is {}; weights must be finite and non-negative",
                 w[i],
                 i + 1,
-                if w[i].is_finite() { "negative" } else { "not finite" }
+                if w[i].is_finite() {
+                    "negative"
+                } else {
+                    "not finite"
+                }
             ),
         });
     }
@@ -196,7 +200,17 @@ mod tests {
     fn rejects_bad_data_and_weights_with_named_positions() {
         let x = array![[1.0, 2.0], [3.0, f64::NAN]];
         let e = Samples::new(x.view(), None).unwrap_err();
-        assert!(matches!(e, Error::NonFinite { row: 2, column: 2, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::NonFinite {
+                    row: 2,
+                    column: 2,
+                    ..
+                }
+            ),
+            "{e}"
+        );
 
         let x = array![[1.0, 2.0], [3.0, 4.0]];
         let w = [1.0, -1.0];

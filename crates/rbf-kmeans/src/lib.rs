@@ -27,8 +27,8 @@ pub mod rng;
 pub mod datasets;
 pub mod rbf;
 
-pub use error::{Error, Result};
 pub use data::Samples;
+pub use error::{Error, Result};
 pub use float::Float;
 pub use init::Init;
 pub use kmeans::{KMeansFit, KMeansModel, KMeansParams};

@@ -100,11 +100,16 @@ impl ModelFile {
         let value: Value =
             serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
         if value.get("format").and_then(Value::as_str) != Some(FORMAT) {
-            return Err(bad(format!("not an rbf-kmeans model file (no \"format\": \"{FORMAT}\")")));
+            return Err(bad(format!(
+                "not an rbf-kmeans model file (no \"format\": \"{FORMAT}\")"
+            )));
         }
         let version = value.get("format_version").and_then(Value::as_u64);
         if version != Some(FORMAT_VERSION as u64) {
-            let writer = value.get("library_version").and_then(Value::as_str).unwrap_or("?");
+            let writer = value
+                .get("library_version")
+                .and_then(Value::as_str)
+                .unwrap_or("?");
             return Err(bad(format!(
                 "the file has format version {} (written by rbf-kmeans {writer}); this is \
                  rbf-kmeans {}, which reads format version {FORMAT_VERSION} only",
@@ -131,7 +136,11 @@ impl ModelFile {
         }
         for (i, row) in self.centers.iter().enumerate() {
             if row.len() != d {
-                return Err(bad(format!("center {} has {} values, expected {d}", i + 1, row.len())));
+                return Err(bad(format!(
+                    "center {} has {} values, expected {d}",
+                    i + 1,
+                    row.len()
+                )));
             }
             if row.iter().any(|v| !v.is_finite()) {
                 return Err(bad(format!("center {} has a non-finite value", i + 1)));
@@ -167,18 +176,24 @@ mod tests {
     #[test]
     fn rejects_other_versions_and_foreign_files_with_a_reason() {
         let c = ndarray::array![[1.0f64]];
-        let mut v: Value = serde_json::from_str(&ModelFile::new(ModelKind::Kmeans, &c).to_json())
-            .unwrap();
+        let mut v: Value =
+            serde_json::from_str(&ModelFile::new(ModelKind::Kmeans, &c).to_json()).unwrap();
         v["format_version"] = 99.into();
-        let e = ModelFile::from_json(&v.to_string()).unwrap_err().to_string();
+        let e = ModelFile::from_json(&v.to_string())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("format version 99"), "{e}");
-        let e = ModelFile::from_json("{\"centers\": [[1]]}").unwrap_err().to_string();
+        let e = ModelFile::from_json("{\"centers\": [[1]]}")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not an rbf-kmeans model"), "{e}");
         let e = ModelFile::from_json("[1,").unwrap_err().to_string();
         assert!(e.contains("not valid JSON"), "{e}");
         v["format_version"] = 1.into();
         v["centers"] = serde_json::json!([[1.0, 2.0], [3.0]]);
-        let e = ModelFile::from_json(&v.to_string()).unwrap_err().to_string();
+        let e = ModelFile::from_json(&v.to_string())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("center 2"), "{e}");
     }
 }

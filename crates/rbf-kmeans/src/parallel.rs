@@ -69,7 +69,14 @@ mod tests {
 
     #[test]
     fn leaves_cover_rows_exactly_once() {
-        for n in [1, 5, LEAF_ROWS - 1, LEAF_ROWS, LEAF_ROWS + 1, 5 * LEAF_ROWS + 3] {
+        for n in [
+            1,
+            5,
+            LEAF_ROWS - 1,
+            LEAF_ROWS,
+            LEAF_ROWS + 1,
+            5 * LEAF_ROWS + 3,
+        ] {
             let mut next = 0;
             for l in 0..n_leaves(n) {
                 let r = leaf_range(l, n);

@@ -10,7 +10,9 @@ use rbf_kmeans::{Error, Init, KMeansParams};
 fn blobs(n: usize, d: usize, k: usize, spread: f64, seed: u64) -> Array2<f64> {
     let mut rng = Rng::new(seed);
     let centers: Vec<f64> = (0..k * d).map(|_| rng.normal() * 4.0).collect();
-    Array2::from_shape_fn((n, d), |(i, j)| centers[(i % k) * d + j] + spread * rng.normal())
+    Array2::from_shape_fn((n, d), |(i, j)| {
+        centers[(i % k) * d + j] + spread * rng.normal()
+    })
 }
 
 #[test]
@@ -74,7 +76,12 @@ fn f32_and_f64_agree_on_well_separated_data() {
 #[test]
 fn labels_agree_with_final_centers_and_stats_add_up() {
     let x = blobs(4_000, 2, 4, 3.0, 5);
-    let fit = KMeansParams::new(7).max_iter(3).tol(0.0).seed(1).fit(x.view(), None).unwrap();
+    let fit = KMeansParams::new(7)
+        .max_iter(3)
+        .tol(0.0)
+        .seed(1)
+        .fit(x.view(), None)
+        .unwrap();
     assert_eq!(fit.stop_reason, StopReason::MaxIter);
     assert!(!fit.converged());
     assert_eq!(fit.model.predict(x.view()).unwrap(), fit.labels);
@@ -88,7 +95,11 @@ fn labels_agree_with_final_centers_and_stats_add_up() {
 #[test]
 fn a_fit_that_converges_reports_a_fixed_point() {
     let x = blobs(2_000, 2, 3, 0.3, 8);
-    let fit = KMeansParams::new(3).tol(0.0).seed(4).fit(x.view(), None).unwrap();
+    let fit = KMeansParams::new(3)
+        .tol(0.0)
+        .seed(4)
+        .fit(x.view(), None)
+        .unwrap();
     assert_eq!(fit.stop_reason, StopReason::LabelsStable);
     // A fixed point: one more Lloyd step from the result changes nothing.
     let again = KMeansParams::new(3)
@@ -111,12 +122,23 @@ fn empty_clusters_are_relocated_without_nan_or_duplicates() {
         c[[r, 0]] = 1e6 * r as f64;
         c[[r, 1]] = 1e6;
     }
-    let fit = KMeansParams::new(5).init(Init::Centers(c)).tol(0.0).fit(x.view(), None).unwrap();
+    let fit = KMeansParams::new(5)
+        .init(Init::Centers(c))
+        .tol(0.0)
+        .fit(x.view(), None)
+        .unwrap();
     assert!(fit.n_relocations >= 3);
     assert!(fit.centers().iter().all(|v| v.is_finite()));
-    assert!(fit.cluster_sizes.iter().all(|&s| s > 0), "{:?}", fit.cluster_sizes);
-    let rows: Vec<Vec<u64>> =
-        fit.centers().outer_iter().map(|r| r.iter().map(|v| v.to_bits()).collect()).collect();
+    assert!(
+        fit.cluster_sizes.iter().all(|&s| s > 0),
+        "{:?}",
+        fit.cluster_sizes
+    );
+    let rows: Vec<Vec<u64>> = fit
+        .centers()
+        .outer_iter()
+        .map(|r| r.iter().map(|v| v.to_bits()).collect())
+        .collect();
     for i in 0..rows.len() {
         for j in 0..i {
             assert_ne!(rows[i], rows[j], "duplicate centers {i} and {j}");
@@ -138,7 +160,13 @@ fn k_equal_to_the_number_of_points_gives_zero_inertia() {
 fn too_many_clusters_for_the_distinct_points_is_an_error() {
     let x = ndarray::array![[1.0, 1.0], [1.0, 1.0], [2.0, 2.0]];
     let e = KMeansParams::new(3).fit(x.view(), None).unwrap_err();
-    assert_eq!(e, Error::TooFewDistinctPoints { n_clusters: 3, n_distinct: 2 });
+    assert_eq!(
+        e,
+        Error::TooFewDistinctPoints {
+            n_clusters: 3,
+            n_distinct: 2
+        }
+    );
     assert!(e.to_string().contains("distinct"));
 }
 
@@ -148,8 +176,14 @@ fn weights_act_like_repeated_points() {
     let rep = ndarray::array![[0.0], [1.0], [1.0], [1.0], [10.0], [11.0]];
     let c = ndarray::array![[0.5], [10.5]];
     let w = [1.0, 3.0, 1.0, 1.0];
-    let a = KMeansParams::new(2).init(Init::Centers(c.clone())).fit(x.view(), Some(&w)).unwrap();
-    let b = KMeansParams::new(2).init(Init::Centers(c)).fit(rep.view(), None).unwrap();
+    let a = KMeansParams::new(2)
+        .init(Init::Centers(c.clone()))
+        .fit(x.view(), Some(&w))
+        .unwrap();
+    let b = KMeansParams::new(2)
+        .init(Init::Centers(c))
+        .fit(rep.view(), None)
+        .unwrap();
     assert_eq!(a.centers(), b.centers());
     assert!((a.inertia - b.inertia).abs() < 1e-12);
 }
@@ -157,9 +191,18 @@ fn weights_act_like_repeated_points() {
 #[test]
 fn restarts_keep_the_best_run() {
     let x = blobs(3_000, 2, 8, 1.0, 9);
-    let fit = KMeansParams::new(8).n_init(6).seed(5).init(Init::Random).fit(x.view(), None).unwrap();
+    let fit = KMeansParams::new(8)
+        .n_init(6)
+        .seed(5)
+        .init(Init::Random)
+        .fit(x.view(), None)
+        .unwrap();
     assert_eq!(fit.run_inertia.len(), 6);
-    let min = fit.run_inertia.iter().cloned().fold(f64::INFINITY, f64::min);
+    let min = fit
+        .run_inertia
+        .iter()
+        .cloned()
+        .fold(f64::INFINITY, f64::min);
     assert_eq!(fit.inertia, min);
     assert_eq!(fit.run_inertia[fit.best_run], min);
 }

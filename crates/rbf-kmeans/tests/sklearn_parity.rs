@@ -52,14 +52,22 @@ fn check(case: &Value, expect: &Value, tol: f64, threads: usize) {
 
     let want_labels: Vec<usize> = serde_json::from_value(expect["labels"].clone()).unwrap();
     assert_eq!(fit.labels, want_labels, "{name}: labels differ");
-    assert_eq!(fit.n_iter as u64, expect["n_iter"].as_u64().unwrap(), "{name}: n_iter");
+    assert_eq!(
+        fit.n_iter as u64,
+        expect["n_iter"].as_u64().unwrap(),
+        "{name}: n_iter"
+    );
     let want_centers = matrix(&expect["centers"]);
     let scale = want_centers.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     for (g, e) in fit.centers().iter().zip(want_centers.iter()) {
         assert!((g - e).abs() <= 1e-6 * scale, "{name}: center {g} vs {e}");
     }
     let want_inertia = expect["inertia"].as_f64().unwrap();
-    assert!(rel_close(fit.inertia, want_inertia, 1e-9), "{name}: inertia {} vs {want_inertia}", fit.inertia);
+    assert!(
+        rel_close(fit.inertia, want_inertia, 1e-9),
+        "{name}: inertia {} vs {want_inertia}",
+        fit.inertia
+    );
 }
 
 #[test]
@@ -96,9 +104,15 @@ fn predict_transform_and_score_match_scikit_learn() {
         assert_eq!(labels, want, "{name}: predict");
         let dist = fit.model.transform(px.view()).unwrap();
         for (g, e) in dist.iter().zip(matrix(&case["transform"]).iter()) {
-            assert!(rel_close(*g, *e, 1e-6) || (g - e).abs() < 1e-9, "{name}: transform");
+            assert!(
+                rel_close(*g, *e, 1e-6) || (g - e).abs() < 1e-9,
+                "{name}: transform"
+            );
         }
         let score = fit.model.score(px.view(), None).unwrap();
-        assert!(rel_close(score, case["score"].as_f64().unwrap(), 1e-6), "{name}: score");
+        assert!(
+            rel_close(score, case["score"].as_f64().unwrap(), 1e-6),
+            "{name}: score"
+        );
     }
 }

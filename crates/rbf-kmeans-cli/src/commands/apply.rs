@@ -10,7 +10,9 @@ use crate::{input, output};
 
 fn model_for<F: Float>(path: &str, threads: usize) -> Result<KMeansModel<F>> {
     let file = input::model(path)?;
-    let centers = file.centers::<F>().with_context(|| format!("model file {path}"))?;
+    let centers = file
+        .centers::<F>()
+        .with_context(|| format!("model file {path}"))?;
     Ok(KMeansModel::new(centers).with_threads(Threads(threads)))
 }
 

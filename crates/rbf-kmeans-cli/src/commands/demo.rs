@@ -19,13 +19,26 @@ pub fn run(args: DemoArgs, quiet: bool) -> Result<()> {
     let truth: Vec<usize> = (0..args.n).map(|_| rng.below(k)).collect();
     let x = Array2::from_shape_fn((args.n, 2), |(i, j)| centers[truth[i]][j] + rng.normal());
 
-    let fit = KMeansParams::new(k).n_init(4).seed(args.seed).threads(args.threads).fit(x.view(), None)?;
+    let fit = KMeansParams::new(k)
+        .n_init(4)
+        .seed(args.seed)
+        .threads(args.threads)
+        .fit(x.view(), None)?;
     if quiet {
         return Ok(());
     }
-    println!("demo: K-Means (k-means++, 4 restarts) on {} points from {k} Gaussian blobs", args.n);
-    println!("inertia {:.4}, {} iterations, stopped: {:?}", fit.inertia, fit.n_iter, fit.stop_reason);
-    println!("{:>7} {:>10} {:>10} {:>8} {:>12}", "cluster", "center x", "center y", "size", "inertia");
+    println!(
+        "demo: K-Means (k-means++, 4 restarts) on {} points from {k} Gaussian blobs",
+        args.n
+    );
+    println!(
+        "inertia {:.4}, {} iterations, stopped: {:?}",
+        fit.inertia, fit.n_iter, fit.stop_reason
+    );
+    println!(
+        "{:>7} {:>10} {:>10} {:>8} {:>12}",
+        "cluster", "center x", "center y", "size", "inertia"
+    );
     for (j, c) in fit.centers().outer_iter().enumerate() {
         println!(
             "{j:>7} {:>10.4} {:>10.4} {:>8} {:>12.4}",
@@ -33,7 +46,10 @@ pub fn run(args: DemoArgs, quiet: bool) -> Result<()> {
         );
     }
     let agree = purity(&fit.labels, &truth, k);
-    println!("agreement with the generating blobs (purity): {:.2}%", 100.0 * agree);
+    println!(
+        "agreement with the generating blobs (purity): {:.2}%",
+        100.0 * agree
+    );
     Ok(())
 }
 
@@ -43,6 +59,9 @@ fn purity(labels: &[usize], truth: &[usize], k: usize) -> f64 {
     for (&l, &t) in labels.iter().zip(truth) {
         counts[l][t] += 1;
     }
-    let hit: usize = counts.iter().map(|row| row.iter().max().copied().unwrap_or(0)).sum();
+    let hit: usize = counts
+        .iter()
+        .map(|row| row.iter().max().copied().unwrap_or(0))
+        .sum();
     hit as f64 / labels.len() as f64
 }

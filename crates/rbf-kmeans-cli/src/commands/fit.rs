@@ -120,10 +120,14 @@ pub fn kmeans_model_file<F: Float>(
         "weighted": weighted,
     });
     m.extra.insert("n_samples".into(), json!(fit.labels.len()));
-    m.extra.insert("cluster_sizes".into(), json!(fit.cluster_sizes));
-    m.extra.insert("cluster_weights".into(), json!(fit.cluster_weights));
-    m.extra.insert("cluster_inertia".into(), json!(fit.cluster_inertia));
-    m.extra.insert("n_relocations".into(), json!(fit.n_relocations));
+    m.extra
+        .insert("cluster_sizes".into(), json!(fit.cluster_sizes));
+    m.extra
+        .insert("cluster_weights".into(), json!(fit.cluster_weights));
+    m.extra
+        .insert("cluster_inertia".into(), json!(fit.cluster_inertia));
+    m.extra
+        .insert("n_relocations".into(), json!(fit.n_relocations));
     m.extra.insert("run_inertia".into(), json!(fit.run_inertia));
     m.extra.insert("best_run".into(), json!(fit.best_run));
     m

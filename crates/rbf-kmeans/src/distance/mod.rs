@@ -31,7 +31,11 @@ pub fn sq_euclidean<F: Float>(a: &[F], b: &[F]) -> f64 {
 /// # Panics
 /// If `x.len() != out.len() * d`.
 pub fn row_sq_norms<F: Float>(x: &[F], d: usize, out: &mut [F]) {
-    assert_eq!(x.len(), out.len() * d, "row_sq_norms: x must be out.len() × d");
+    assert_eq!(
+        x.len(),
+        out.len() * d,
+        "row_sq_norms: x must be out.len() × d"
+    );
     for (o, row) in out.iter_mut().zip(x.chunks_exact(d)) {
         let s: f64 = row.iter().map(|v| v.to_f64_lossless().powi(2)).sum();
         *o = F::from_f64_round(s);
@@ -57,7 +61,11 @@ pub fn tile_sq_distances<F: Float>(
     let k = c_norms.len();
     let m = x_norms.len();
     assert_eq!(x.len(), m * d, "tile_sq_distances: x must be m × d");
-    assert_eq!(centers.len(), k * d, "tile_sq_distances: centers must be k × d");
+    assert_eq!(
+        centers.len(),
+        k * d,
+        "tile_sq_distances: centers must be k × d"
+    );
     assert_eq!(out.len(), m * k, "tile_sq_distances: out must be m × k");
 
     if d <= DIRECT_MAX_DIM {
@@ -109,8 +117,12 @@ mod tests {
 
     fn check_tile<F: Float>(m: usize, k: usize, d: usize, offset: f64, tol: f64) {
         let mut rng = Rng::new((m * 131 + k * 7 + d) as u64);
-        let x: Vec<F> = (0..m * d).map(|_| F::from_f64_round(offset + rng.normal())).collect();
-        let c: Vec<F> = (0..k * d).map(|_| F::from_f64_round(offset + rng.normal())).collect();
+        let x: Vec<F> = (0..m * d)
+            .map(|_| F::from_f64_round(offset + rng.normal()))
+            .collect();
+        let c: Vec<F> = (0..k * d)
+            .map(|_| F::from_f64_round(offset + rng.normal()))
+            .collect();
         let mut xn = vec![F::zero(); m];
         let mut cn = vec![F::zero(); k];
         row_sq_norms(&x, d, &mut xn);
@@ -123,7 +135,10 @@ mod tests {
                 let got = out[i * k + j].to_f64_lossless();
                 let scale = 1.0 + (offset * offset + 1.0) * d as f64;
                 assert!(got >= 0.0);
-                assert!((got - want).abs() <= tol * scale, "m{m} k{k} d{d}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() <= tol * scale,
+                    "m{m} k{k} d{d}: {got} vs {want}"
+                );
             }
         }
     }

@@ -30,7 +30,8 @@ pub fn kmeans_plus_plus<F: Float>(samples: &Samples<'_, F>, k: usize, rng: &mut 
     let first = sample_index(&weights, samples.total_weight(), rng);
     centers.extend_from_slice(samples.row(first));
 
-    let mut closest: Vec<f64> = par_map_rows(n, |i| sq_euclidean(samples.row(i), samples.row(first)));
+    let mut closest: Vec<f64> =
+        par_map_rows(n, |i| sq_euclidean(samples.row(i), samples.row(first)));
     let mut potential = weighted_total(&closest, samples);
 
     let mut scores: Vec<f64> = closest.iter().zip(&weights).map(|(c, w)| c * w).collect();
@@ -74,7 +75,11 @@ fn weighted_total<F: Float>(v: &[f64], samples: &Samples<'_, F>) -> f64 {
     let n = v.len();
     let partial: Vec<f64> = (0..n_leaves(n))
         .into_par_iter()
-        .map(|l| leaf_range(l, n).map(|i| samples.weight(i) * v[i]).sum::<f64>())
+        .map(|l| {
+            leaf_range(l, n)
+                .map(|i| samples.weight(i) * v[i])
+                .sum::<f64>()
+        })
         .collect();
     partial.iter().sum()
 }
@@ -104,12 +109,22 @@ mod tests {
 
     #[test]
     fn picks_distinct_rows_even_with_duplicates() {
-        let x = array![[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [1.0, 1.0], [5.0, 5.0]];
+        let x = array![
+            [0.0, 0.0],
+            [0.0, 0.0],
+            [0.0, 0.0],
+            [1.0, 1.0],
+            [1.0, 1.0],
+            [5.0, 5.0]
+        ];
         let s = Samples::new(x.view(), None).unwrap();
         for seed in 0..50 {
             let c = kmeans_plus_plus(&s, 3, &mut Rng::new(seed));
             let rows: Vec<&[f64]> = c.chunks(2).collect();
-            assert!(rows[0] != rows[1] && rows[1] != rows[2] && rows[0] != rows[2], "{c:?}");
+            assert!(
+                rows[0] != rows[1] && rows[1] != rows[2] && rows[0] != rows[2],
+                "{c:?}"
+            );
         }
     }
 

@@ -28,5 +28,8 @@ pub fn random_rows<F: Float>(samples: &Samples<'_, F>, k: usize, rng: &mut Rng) 
         }
     }
     assert_eq!(chosen.len(), k, "random_rows: fewer than k distinct rows");
-    chosen.iter().flat_map(|&i| samples.row(i).iter().copied()).collect()
+    chosen
+        .iter()
+        .flat_map(|&i| samples.row(i).iter().copied())
+        .collect()
 }

@@ -216,7 +216,13 @@ pub(crate) fn lloyd<F: Float>(
             center_shift: shift,
             changed: assignment.changed,
         };
-        tracing::debug!(run, iteration, inertia = event.inertia, shift, "lloyd iteration");
+        tracing::debug!(
+            run,
+            iteration,
+            inertia = event.inertia,
+            shift,
+            "lloyd iteration"
+        );
         observer(&event);
 
         // The first pass compares against no labels at all, so it cannot be a fixed point.

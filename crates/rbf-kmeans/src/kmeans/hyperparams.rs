@@ -132,7 +132,10 @@ impl KMeansParams {
             return bad("max_iter", "must be at least 1");
         }
         if !self.tol.is_finite() || self.tol < 0.0 {
-            return bad("tol", &format!("must be finite and non-negative, got {}", self.tol));
+            return bad(
+                "tol",
+                &format!("must be finite and non-negative, got {}", self.tol),
+            );
         }
         if matches!(self.init, Init::Centers(_)) && self.n_init != 1 {
             return bad("n_init", "must be 1 when the initial centers are given");
@@ -155,7 +158,10 @@ mod tests {
         let e = KMeansParams::new(2).max_iter(0).check().unwrap_err();
         assert!(e.to_string().contains("max_iter"));
         let c = ndarray::Array2::zeros((3, 2));
-        let e = KMeansParams::new(2).init(Init::Centers(c)).check().unwrap_err();
+        let e = KMeansParams::new(2)
+            .init(Init::Centers(c))
+            .check()
+            .unwrap_err();
         assert!(e.to_string().contains("n_clusters"), "{e}");
         assert!(KMeansParams::new(2).check().is_ok());
     }

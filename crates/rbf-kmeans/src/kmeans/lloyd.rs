@@ -107,7 +107,11 @@ impl<F: Float> LloydWorkspace<F> {
         let (k, d) = (self.k, self.d);
         let n = samples.n_samples();
         assert_eq!(centers.len(), k * d, "assign: centers must be k × d");
-        assert_eq!(labels.len(), n, "assign: labels must have one entry per point");
+        assert_eq!(
+            labels.len(),
+            n,
+            "assign: labels must have one entry per point"
+        );
         row_sq_norms(centers, d, &mut self.c_norms);
 
         let x_norms = &self.x_norms;
@@ -118,7 +122,16 @@ impl<F: Float> LloydWorkspace<F> {
             .enumerate()
             .for_each(|(l, (leaf, leaf_labels))| {
                 let rows = leaf_range(l, n);
-                assign_leaf(samples, centers, x_norms, c_norms, rows, leaf, leaf_labels, exact);
+                assign_leaf(
+                    samples,
+                    centers,
+                    x_norms,
+                    c_norms,
+                    rows,
+                    leaf,
+                    leaf_labels,
+                    exact,
+                );
             });
 
         let total = &mut self.total;
@@ -241,14 +254,21 @@ pub(crate) fn relocate_empty<F: Float>(
     labels: &mut [usize],
     a: &mut Assignment,
 ) -> usize {
-    let empty: Vec<usize> = (0..a.weights.len()).filter(|&j| a.weights[j] <= 0.0).collect();
+    let empty: Vec<usize> = (0..a.weights.len())
+        .filter(|&j| a.weights[j] <= 0.0)
+        .collect();
     if empty.is_empty() {
         return 0;
     }
     let d = samples.n_features();
     let far: Vec<f64> = (0..samples.n_samples())
         .into_par_iter()
-        .map(|i| sq_euclidean(samples.row(i), &old_centers[labels[i] * d..(labels[i] + 1) * d]))
+        .map(|i| {
+            sq_euclidean(
+                samples.row(i),
+                &old_centers[labels[i] * d..(labels[i] + 1) * d],
+            )
+        })
         .collect();
     let mut order: Vec<usize> = (0..samples.n_samples()).collect();
     order.sort_by(|&p, &q| far[q].total_cmp(&far[p]).then(p.cmp(&q)));
@@ -264,7 +284,10 @@ pub(crate) fn relocate_empty<F: Float>(
             if w <= 0.0 || sole_member || duplicate {
                 continue;
             }
-            for (s, v) in a.sums[from * d..(from + 1) * d].iter_mut().zip(samples.row(i)) {
+            for (s, v) in a.sums[from * d..(from + 1) * d]
+                .iter_mut()
+                .zip(samples.row(i))
+            {
                 *s -= w * v.to_f64_lossless();
             }
             a.weights[from] -= w;
@@ -306,7 +329,12 @@ mod tests {
 
     #[test]
     fn assignment_matches_naive_reference() {
-        for &(n, d, k) in &[(10, 1, 3), (3000, 2, 8), (2500, 20, 7), (LEAF_ROWS * 2 + 5, 9, 4)] {
+        for &(n, d, k) in &[
+            (10, 1, 3),
+            (3000, 2, 8),
+            (2500, 20, 7),
+            (LEAF_ROWS * 2 + 5, 9, 4),
+        ] {
             let mut rng = Rng::new(n as u64);
             let x = Array2::from_shape_fn((n, d), |_| rng.normal() * 3.0);
             let w: Vec<f64> = (0..n).map(|_| 0.5 + rng.uniform()).collect();
@@ -327,7 +355,13 @@ mod tests {
     #[test]
     fn relocation_fills_empty_clusters_without_emptying_others() {
         // Two far-apart groups, three centers, one of which attracts nothing.
-        let x = ndarray::array![[0.0, 0.0], [0.1, 0.0], [10.0, 0.0], [10.5, 0.0], [30.0, 0.0]];
+        let x = ndarray::array![
+            [0.0, 0.0],
+            [0.1, 0.0],
+            [10.0, 0.0],
+            [10.5, 0.0],
+            [30.0, 0.0]
+        ];
         let s = Samples::new(x.view(), None).unwrap();
         let c = vec![0.0, 0.0, 100.0, 100.0, 10.0, 0.0];
         let mut ws = LloydWorkspace::new(&s, 3);

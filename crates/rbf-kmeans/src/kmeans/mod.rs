@@ -23,3 +23,5 @@ mod model;
 pub use algorithm::{IterationEvent, KMeansFit, StopReason};
 pub use hyperparams::{KMeansParams, KMeansValidParams, TolMode};
 pub use model::KMeansModel;
+
+pub(crate) use algorithm::lloyd as algorithm_lloyd;

@@ -23,7 +23,10 @@ impl<F: Float> KMeansModel<F> {
     /// # Panics
     /// If `centers` has no rows or no columns.
     pub fn new(centers: Array2<F>) -> Self {
-        assert!(centers.nrows() > 0 && centers.ncols() > 0, "KMeansModel: empty centers");
+        assert!(
+            centers.nrows() > 0 && centers.ncols() > 0,
+            "KMeansModel: empty centers"
+        );
         KMeansModel {
             centers: centers.as_standard_layout().into_owned(),
             threads: Threads::default(),
@@ -124,7 +127,8 @@ impl<F: Float> KMeansModel<F> {
         self.threads.install(|| {
             let mut ws = LloydWorkspace::new(&s, self.n_clusters());
             let mut labels = vec![usize::MAX; s.n_samples()];
-            ws.assign(&s, self.flat_centers(), &mut labels, true).inertia
+            ws.assign(&s, self.flat_centers(), &mut labels, true)
+                .inertia
         })
     }
 

@@ -13,14 +13,23 @@ use crate::float::Float;
 /// # Panics
 /// If the sets differ in size or are not multiples of `d`.
 pub fn bottleneck_matching<F: Float>(a: &[F], b: &[F], d: usize) -> (Vec<usize>, f64) {
-    assert_eq!(a.len(), b.len(), "bottleneck_matching: the sets differ in size");
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "bottleneck_matching: the sets differ in size"
+    );
     assert!(d > 0 && a.len() % d == 0, "bottleneck_matching: not k × d");
     let k = a.len() / d;
     if k == 0 {
         return (Vec::new(), 0.0);
     }
     let dist: Vec<f64> = (0..k * k)
-        .map(|p| sq_euclidean(&a[(p / k) * d..(p / k + 1) * d], &b[(p % k) * d..(p % k + 1) * d]))
+        .map(|p| {
+            sq_euclidean(
+                &a[(p / k) * d..(p / k + 1) * d],
+                &b[(p % k) * d..(p % k + 1) * d],
+            )
+        })
         .collect();
     let mut levels = dist.clone();
     levels.sort_by(f64::total_cmp);

@@ -36,7 +36,10 @@ pub fn fixed_from_pass<F: Float>(centers: &[F], pass: &PassTotals) -> Vec<f64> {
 /// # Panics
 /// If the pass did not accumulate the full-gradient terms.
 pub fn full_from_pass<F: Float>(centers: &[F], pass: &PassTotals) -> Vec<f64> {
-    assert!(!pass.full_masses.is_empty(), "full_from_pass: run soft_pass with full = true");
+    assert!(
+        !pass.full_masses.is_empty(),
+        "full_from_pass: run soft_pass with full = true"
+    );
     combine(centers, &pass.full_masses, &pass.full_sums)
 }
 
@@ -100,7 +103,8 @@ pub fn input_gradient<F: Float>(
                 g -= w * gz[j].to_f64_lossless() / sigma;
             }
             for t in 0..d {
-                out[[i, t]] += 2.0 * g * (xi[t].to_f64_lossless() - centers[j * d + t].to_f64_lossless());
+                out[[i, t]] +=
+                    2.0 * g * (xi[t].to_f64_lossless() - centers[j * d + t].to_f64_lossless());
             }
         }
     }

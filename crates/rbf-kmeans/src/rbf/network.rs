@@ -59,11 +59,22 @@ impl<F: Float> RbfNetwork<F> {
         check_temperature(temperature, "temperature")?;
         map.validate()?;
         if centers.nrows() == 0 || centers.ncols() == 0 {
-            return Err(Error::EmptyInput { what: "the network has no centers".into() });
+            return Err(Error::EmptyInput {
+                what: "the network has no centers".into(),
+            });
         }
         let centers = centers.as_standard_layout().into_owned();
-        crate::data::check_finite(centers.as_slice().expect("standard"), centers.ncols(), "centers")?;
-        Ok(RbfNetwork { centers, map, temperature, threads: Threads::default() })
+        crate::data::check_finite(
+            centers.as_slice().expect("standard"),
+            centers.ncols(),
+            "centers",
+        )?;
+        Ok(RbfNetwork {
+            centers,
+            map,
+            temperature,
+            threads: Threads::default(),
+        })
     }
 
     /// The same network on `threads` worker threads.
@@ -145,7 +156,9 @@ impl<F: Float> RbfNetwork<F> {
     /// Bad data or weights.
     pub fn evaluate(&self, x: ArrayView2<'_, F>, w: Option<&[f64]>) -> Result<Evaluation> {
         let s = self.samples(x, w)?;
-        let p = self.threads.install(|| soft_pass(&s, self.flat(), self.map, self.temperature, false))?;
+        let p = self
+            .threads
+            .install(|| soft_pass(&s, self.flat(), self.map, self.temperature, false))?;
         let total = s.total_weight();
         let k = self.centers.nrows();
         Ok(Evaluation {
@@ -190,7 +203,13 @@ impl<F: Float> RbfNetwork<F> {
         objective: Objective,
     ) -> Result<Array2<f64>> {
         let s = self.samples(x, w)?;
-        Ok(input_gradient(&s, self.flat(), self.map, self.temperature, objective))
+        Ok(input_gradient(
+            &s,
+            self.flat(),
+            self.map,
+            self.temperature,
+            objective,
+        ))
     }
 }
 

@@ -94,14 +94,27 @@ pub fn soft_pass<F: Float>(
     full: bool,
 ) -> PassTotals {
     let (n, d) = (samples.n_samples(), samples.n_features());
-    assert!(!centers.is_empty() && centers.len() % d == 0, "soft_pass: centers must be k × d");
+    assert!(
+        !centers.is_empty() && centers.len() % d == 0,
+        "soft_pass: centers must be k × d"
+    );
     let k = centers.len() / d;
     let mut c_norms = vec![F::zero(); k];
     row_sq_norms(centers, d, &mut c_norms);
 
     let leaves: Vec<PassTotals> = (0..n_leaves(n))
         .into_par_iter()
-        .map(|l| soft_leaf(samples, centers, &c_norms, map, sigma, full, leaf_range(l, n)))
+        .map(|l| {
+            soft_leaf(
+                samples,
+                centers,
+                &c_norms,
+                map,
+                sigma,
+                full,
+                leaf_range(l, n),
+            )
+        })
         .collect();
     let mut total = PassTotals::zeroed(k, d, full);
     for leaf in &leaves {
@@ -126,7 +139,8 @@ fn soft_leaf<F: Float>(
     let mut x_norms = vec![F::zero(); TILE_ROWS];
     let mut idx: Vec<usize> = Vec::with_capacity(k);
     let mut val: Vec<F> = Vec::with_capacity(k);
-    let (mut r, mut dist_row, mut grad_z) = (vec![F::zero(); k], vec![F::zero(); k], vec![F::zero(); k]);
+    let (mut r, mut dist_row, mut grad_z) =
+        (vec![F::zero(); k], vec![F::zero(); k], vec![F::zero(); k]);
 
     let mut start = rows.start;
     while start < rows.end {

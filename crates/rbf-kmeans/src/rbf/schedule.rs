@@ -26,7 +26,10 @@ impl Schedule {
     /// # Errors
     /// [`Error::InvalidParameter`] named `"schedule"`.
     pub fn parse(text: &str) -> Result<Schedule> {
-        let bad = |reason: String| Error::InvalidParameter { name: "schedule", reason };
+        let bad = |reason: String| Error::InvalidParameter {
+            name: "schedule",
+            reason,
+        };
         let t = text.trim();
         let s = if let Some(f) = t.strip_prefix("geometric:") {
             let factor: f64 = f
@@ -56,11 +59,16 @@ impl Schedule {
     /// # Errors
     /// [`Error::InvalidParameter`] named `"schedule"`.
     pub fn validate(&self) -> Result<()> {
-        let bad = |reason: String| Err(Error::InvalidParameter { name: "schedule", reason });
+        let bad = |reason: String| {
+            Err(Error::InvalidParameter {
+                name: "schedule",
+                reason,
+            })
+        };
         match self {
-            Schedule::Geometric { factor } if !(*factor > 0.0 && *factor < 1.0) => {
-                bad(format!("the geometric factor must lie strictly between 0 and 1, got {factor}"))
-            }
+            Schedule::Geometric { factor } if !(*factor > 0.0 && *factor < 1.0) => bad(format!(
+                "the geometric factor must lie strictly between 0 and 1, got {factor}"
+            )),
             Schedule::List(v) if v.is_empty() => bad("the list of temperatures is empty".into()),
             Schedule::List(v) => match v.iter().find(|s| !(**s > 0.0 && s.is_finite())) {
                 Some(s) => bad(format!("temperatures must be positive and finite, got {s}")),
@@ -110,9 +118,17 @@ mod tests {
         assert_eq!(g.temperatures(8.0, 1.0), vec![8.0, 4.0, 2.0, 1.0]);
         let l = Schedule::parse("list:3, 2,1e-3").unwrap();
         assert_eq!(l.temperatures(0.0, 0.0), vec![3.0, 2.0, 1e-3]);
-        let d = Schedule::parse("deep-kmeans").unwrap().temperatures(1.0, 1e-3);
+        let d = Schedule::parse("deep-kmeans")
+            .unwrap()
+            .temperatures(1.0, 1e-3);
         assert!(d.windows(2).all(|w| w[1] < w[0]) && *d.last().unwrap() >= 1e-3);
-        for bad in ["geometric:1.5", "list:", "list:1,-2", "cosine", "geometric:x"] {
+        for bad in [
+            "geometric:1.5",
+            "list:",
+            "list:1,-2",
+            "cosine",
+            "geometric:x",
+        ] {
             let e = Schedule::parse(bad).unwrap_err().to_string();
             assert!(e.contains("schedule"), "{bad}: {e}");
         }

@@ -211,7 +211,12 @@ pub fn train<F: Float>(
                             *o = F::from_f64_round(c.to_f64_lossless() - lr * gi);
                         }
                     }
-                    Optimizer::Adam { lr, beta1, beta2, eps } => {
+                    Optimizer::Adam {
+                        lr,
+                        beta1,
+                        beta2,
+                        eps,
+                    } => {
                         let (b1t, b2t) = (1.0 - beta1.powi(it as i32), 1.0 - beta2.powi(it as i32));
                         for i in 0..g.len() {
                             m1[i] = beta1 * m1[i] + (1.0 - beta1) * g[i];
