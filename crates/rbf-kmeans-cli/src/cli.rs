@@ -28,6 +28,12 @@ pub enum Command {
     Transform(TransformArgs),
     /// Fit K-Means on built-in synthetic data and print a summary.
     Demo(DemoArgs),
+    /// Anneal an RBF network from the critical temperature down to K-Means.
+    Anneal(AnnealArgs),
+    /// Soft responsibilities of each row under a model at a temperature.
+    SoftAssign(SoftAssignArgs),
+    /// Write a built-in synthetic data set as CSV.
+    Generate(GenerateArgs),
 }
 
 /// Whether CSV inputs start with a header row.
@@ -150,4 +156,97 @@ pub struct DemoArgs {
     /// Worker threads (0: all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+}
+
+/// Options of `anneal`.
+#[derive(Args, Debug)]
+pub struct AnnealArgs {
+    /// Data, as for `fit`.
+    #[arg(long, short = 'i')]
+    pub input: String,
+    /// Number of centers.
+    #[arg(long, short = 'k')]
+    pub n_clusters: usize,
+    /// Responsibility map: softmax, entmax15, sparsemax, entmax:ALPHA, hard.
+    #[arg(long, default_value = "softmax")]
+    pub map: String,
+    /// geometric:FACTOR, deep-kmeans, or list:S1,S2,...
+    #[arg(long, default_value = "geometric:0.8")]
+    pub schedule: String,
+    /// First temperature (default: 1.1 × the critical temperature 2·λmax).
+    #[arg(long)]
+    pub sigma_start: Option<f64>,
+    /// Last temperature (default: 1e-4 × the critical temperature).
+    #[arg(long)]
+    pub sigma_end: Option<f64>,
+    /// k-means++, random, or a file of initial centers.
+    #[arg(long, default_value = "k-means++")]
+    pub init: String,
+    /// Soft-Lloyd iterations per stage at most.
+    #[arg(long, default_value_t = 500)]
+    pub stage_max_iter: usize,
+    /// Seed of all randomness.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Sample weights, one per data row.
+    #[arg(long)]
+    pub weights: Option<String>,
+    /// Where to write the model (JSON; usable by predict and transform).
+    #[arg(long, short = 'o')]
+    pub output: String,
+    /// Where to write the per-stage trace, one JSON object per line.
+    #[arg(long)]
+    pub trace: Option<String>,
+    /// CSV header handling.
+    #[command(flatten)]
+    pub header: HeaderArgs,
+}
+
+/// Options of `soft-assign`.
+#[derive(Args, Debug)]
+pub struct SoftAssignArgs {
+    /// A model written by `fit` or `anneal`.
+    #[arg(long, short = 'm')]
+    pub model: String,
+    /// Data, as for `fit`.
+    #[arg(long, short = 'i')]
+    pub input: String,
+    /// The temperature σ > 0.
+    #[arg(long, short = 't', allow_hyphen_values = true)]
+    pub temperature: f64,
+    /// Responsibility map: softmax, softmax-naive, entmax15, sparsemax, entmax:ALPHA, hard.
+    #[arg(long, default_value = "softmax")]
+    pub map: String,
+    /// Where to write the n × k responsibilities as CSV (default: stdout).
+    #[arg(long, short = 'o')]
+    pub output: Option<String>,
+    /// Worker threads (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// CSV header handling.
+    #[command(flatten)]
+    pub header: HeaderArgs,
+}
+
+/// Options of `generate`.
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// blobs, anisotropic, unequal-variance, unbalanced, overlapping, two-moons, rings,
+    /// uniform-square, blobs-32d, overclustered.
+    pub geometry: String,
+    /// Number of points.
+    #[arg(long, default_value_t = 1000)]
+    pub n: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Where to write the CSV (default: stdout).
+    #[arg(long, short = 'o')]
+    pub output: Option<String>,
+    /// Also write the true labels, one per line.
+    #[arg(long)]
+    pub labels: Option<String>,
 }

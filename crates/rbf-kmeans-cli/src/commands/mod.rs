@@ -1,8 +1,11 @@
 //! One module per subcommand.
 
+mod anneal;
 mod apply;
 mod demo;
 mod fit;
+mod generate;
+mod soft_assign;
 
 use anyhow::Result;
 
@@ -16,5 +19,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Predict(a) => apply::predict(a),
         Command::Transform(a) => apply::transform(a),
         Command::Demo(a) => demo::run(a, quiet),
+        Command::Anneal(a) => anneal::run(a, quiet),
+        Command::SoftAssign(a) => soft_assign::run(a),
+        Command::Generate(a) => generate::run(a),
     }
 }

@@ -38,7 +38,7 @@ pub struct AnnealParams {
     pub map: Map,
     /// How `σ` falls. Default geometric with factor 0.8.
     pub schedule: Schedule,
-    /// First temperature. Default `1.1 σ_c`.
+    /// First temperature. Default `1.5 σ_c` (see [`critical_temperature`]).
     pub sigma_start: Option<f64>,
     /// Last temperature (the geometric and Deep k-Means schedules stop above it). Default
     /// `1e-4 σ_c`. A sparse map's run also stops at the first stage where every point is
@@ -49,7 +49,7 @@ pub struct AnnealParams {
     /// Soft-Lloyd iterations per stage at most. Default 500.
     pub stage_max_iter: usize,
     /// A stage ends when `max_k ‖Δc_k‖²` is at most `stage_tol · v̄` (mean feature variance).
-    /// Default `1e-12`.
+    /// Default `1e-16` (a distance of `1e-8` of the spread).
     pub stage_tol: f64,
     /// Size of the nudge given to coinciding centers, relative to the data's spread. Default
     /// `1e-4`.
@@ -73,7 +73,7 @@ impl AnnealParams {
             sigma_end: None,
             init: Init::KMeansPlusPlus,
             stage_max_iter: 500,
-            stage_tol: 1e-12,
+            stage_tol: 1e-16,
             perturbation: 1e-4,
             lloyd_max_iter: 300,
             seed: 0,
@@ -155,7 +155,7 @@ pub struct AnnealResult<F: Float> {
     pub kmeans: KMeansFit<F>,
     /// `λ_max` of the weighted covariance.
     pub lambda_max: f64,
-    /// `σ_c = 2 λ_max`.
+    /// The critical temperature of the map, see [`critical_temperature`].
     pub sigma_critical: f64,
 }
 
@@ -191,13 +191,13 @@ fn run<F: Float>(
     let k = p.n_clusters;
     let rng = Rng::new(p.seed);
     let lambda_max = largest_covariance_eigenvalue(samples, &mut rng.fork(1));
-    let sigma_critical = 2.0 * lambda_max;
+    let sigma_critical = critical_temperature(p.map, lambda_max, k);
     let scale = samples
         .mean_feature_variance()
         .sqrt()
         .max(f64::MIN_POSITIVE);
     let floor = sigma_critical.max(f64::MIN_POSITIVE);
-    let start = p.sigma_start.unwrap_or(1.1 * floor);
+    let start = p.sigma_start.unwrap_or(1.5 * floor);
     let end = p.sigma_end.unwrap_or(1e-4 * floor).min(start);
     let temps = p.schedule.temperatures(start, end);
     let tol = p.stage_tol * scale * scale;
@@ -237,7 +237,7 @@ fn run<F: Float>(
             entropy: pass.entropy / w,
             support: pass.support / w,
             hard_fraction: pass.n_hard as f64 / samples.n_samples() as f64,
-            n_distinct_centers: count_distinct_centers(&centers, d, 1e-6 * scale),
+            n_distinct_centers: count_distinct_centers(&centers, d, 1e-4 * scale),
             certificate_sigma: certificate(p.map, pass.min_gap),
             n_iter,
             converged,
@@ -270,6 +270,25 @@ fn run<F: Float>(
         lambda_max,
         sigma_critical,
     })
+}
+
+/// The temperature above which the merged state (every center at the weighted mean) is the
+/// only stable fixed point of the soft-Lloyd step.
+///
+/// For softmax this is Rose's `σ_c = 2 λ_max`. At the merged state every map gives uniform
+/// responsibilities with full support, where the Jacobian of α-entmax in its logits is
+/// `K^{α−2} (I − 11ᵀ/K)` against softmax's `K^{−1} (I − 11ᵀ/K)`; the same linear stability
+/// argument then gives `σ_c = 2 λ_max K^{α−1}`: `2 λ_max √K` for entmax-1.5 and `2 λ_max K` for
+/// sparsemax (the project's derivation). For the hard map, `2 λ_max` is returned as a scale.
+pub fn critical_temperature(map: Map, lambda_max: f64, n_clusters: usize) -> f64 {
+    let k = n_clusters as f64;
+    let alpha = match map {
+        Map::Softmax | Map::SoftmaxNaive | Map::Hard => 1.0,
+        Map::Entmax15 => 1.5,
+        Map::Sparsemax => 2.0,
+        Map::Entmax { alpha } => alpha,
+    };
+    2.0 * lambda_max * k.powf(alpha - 1.0)
 }
 
 /// `λ_max` of the weighted covariance `Σ_i w_i (x_i − μ)(x_i − μ)ᵀ / W`, by power iteration
