@@ -28,7 +28,7 @@ pub fn leaf_range(leaf: usize, n: usize) -> Range<usize> {
 /// A thread count, resolved once: `0` means every core the operating system offers.
 ///
 /// Algorithms take this explicitly and run inside their own pool; nothing reads a global.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Threads(pub usize);
 
 impl Threads {
@@ -57,11 +57,6 @@ impl Threads {
     }
 }
 
-impl Default for Threads {
-    fn default() -> Self {
-        Threads(0)
-    }
-}
 
 #[cfg(test)]
 mod tests {

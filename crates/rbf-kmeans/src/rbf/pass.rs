@@ -136,7 +136,7 @@ fn soft_leaf<F: Float>(
     let k = c_norms.len();
     let mut acc = PassTotals::zeroed(k, d, full);
     let mut tile = vec![F::zero(); TILE_ROWS.min(LEAF_ROWS) * k];
-    let mut x_norms = vec![F::zero(); TILE_ROWS];
+    let mut x_norms = [F::zero(); TILE_ROWS];
     let mut idx: Vec<usize> = Vec::with_capacity(k);
     let mut val: Vec<F> = Vec::with_capacity(k);
     let (mut r, mut dist_row, mut grad_z) =
