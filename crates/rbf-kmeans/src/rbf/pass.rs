@@ -165,7 +165,8 @@ fn soft_leaf<F: Float>(
                 idx.clear();
                 val.clear();
                 for (j, &rj) in r.iter().enumerate() {
-                    if rj > F::zero() {
+                    // `!= 0` rather than `> 0`: a NaN from the naive softmax must reach the totals.
+                    if rj != F::zero() {
                         idx.push(j);
                         val.push(rj);
                     }
