@@ -57,7 +57,6 @@ impl Threads {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

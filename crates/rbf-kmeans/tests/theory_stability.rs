@@ -120,9 +120,6 @@ fn naive_softmax_is_nan_at_low_temperature_and_stable_softmax_is_not() {
 }
 
 #[test]
-#[ignore = "BUG: soft_pass keeps only entries with r > 0, so the naive softmax's NaN rows are \
-            dropped: evaluate reports L_σ = 0 < J (and F_σ = +∞), and train stops after one \
-            iteration as converged with the centers unmoved"]
 fn naive_softmax_failure_reaches_the_objectives() {
     let case = &cases()[0];
     let sigma = 1e-3;

@@ -144,7 +144,8 @@ pub fn soft_lloyd_from_pass<F: Float>(centers: &[F], pass: &PassTotals, out: &mu
     let d = centers.len() / pass.masses.len();
     for (j, &m) in pass.masses.iter().enumerate() {
         for t in 0..d {
-            out[j * d + t] = if m > 0.0 {
+            // `!= 0` so that a NaN mass (a broken-down naive softmax) yields NaN centers.
+            out[j * d + t] = if m != 0.0 {
                 F::from_f64_round(pass.sums[j * d + t] / m)
             } else {
                 centers[j * d + t]
@@ -247,10 +248,17 @@ pub fn train<F: Float>(
     })
 }
 
-/// `max_k ‖a_k − b_k‖²`.
+/// `max_k ‖a_k − b_k‖²`; NaN if any shift is NaN, so a run that broke down never looks
+/// converged.
 pub fn max_center_shift<F: Float>(a: &[F], b: &[F], d: usize) -> f64 {
     a.chunks_exact(d)
         .zip(b.chunks_exact(d))
         .map(|(x, y)| crate::distance::sq_euclidean(x, y))
-        .fold(0.0, f64::max)
+        .fold(0.0, |m, v| {
+            if v.is_nan() || m.is_nan() {
+                f64::NAN
+            } else {
+                m.max(v)
+            }
+        })
 }
