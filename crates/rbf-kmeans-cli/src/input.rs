@@ -1,6 +1,7 @@
 //! Reading data, centers and weights, with the file named in every error.
 
 use anyhow::{Context, Result};
+use rbf_kmeans::Init;
 use rbf_kmeans_io::{Header, Matrix, ReadOptions};
 
 use crate::cli::HeaderArgs;
@@ -36,4 +37,19 @@ pub fn model(path: &str) -> Result<rbf_kmeans::model_file::ModelFile> {
         .with_context(|| format!("cannot read the model file {path}"))?;
     rbf_kmeans::model_file::ModelFile::from_json(&text)
         .with_context(|| format!("model file {path}"))
+}
+
+/// `k-means++`, `random`, or centers read from a file.
+pub fn init(spec: &str, opts: &ReadOptions) -> Result<Init> {
+    Ok(match spec {
+        "k-means++" | "kmeans++" => Init::KMeansPlusPlus,
+        "random" => Init::Random,
+        path => Init::Centers(matrix(path, opts, &format!("initial centers {path}"))?.into_f64()),
+    })
+}
+
+/// The weights file, if one was given.
+pub fn weights(path: Option<&str>, opts: &ReadOptions) -> Result<Option<Vec<f64>>> {
+    path.map(|p| vector(p, opts, &format!("weights {p}")))
+        .transpose()
 }

@@ -56,6 +56,28 @@ impl<'a, F: Float> Samples<'a, F> {
         })
     }
 
+    /// As [`Samples::new`], for new data given to a fitted model with `n_features` columns.
+    ///
+    /// # Errors
+    /// As [`Samples::new`], and [`Error::ShapeMismatch`] naming `owner` ("model", "network")
+    /// when the column count differs.
+    pub fn for_model(
+        x: ArrayView2<'a, F>,
+        weights: Option<&'a [f64]>,
+        n_features: usize,
+        owner: &str,
+    ) -> Result<Self> {
+        let s = Samples::new(x, weights)?;
+        if s.d != n_features {
+            return Err(Error::ShapeMismatch {
+                what: format!("data: number of columns (must equal the {owner}'s)"),
+                expected: n_features,
+                found: s.d,
+            });
+        }
+        Ok(s)
+    }
+
     /// Number of points `n`.
     pub fn n_samples(&self) -> usize {
         self.n

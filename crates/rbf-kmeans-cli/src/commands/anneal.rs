@@ -6,7 +6,7 @@ use rbf_kmeans::model_file::{ModelFile, ModelKind};
 use rbf_kmeans::rbf::anneal::{anneal, AnnealParams};
 use rbf_kmeans::rbf::schedule::Schedule;
 use rbf_kmeans::rbf::Map;
-use rbf_kmeans::{Float, Init, Threads};
+use rbf_kmeans::{Float, Threads};
 use rbf_kmeans_io::Matrix;
 use serde_json::json;
 
@@ -16,10 +16,7 @@ use crate::{input, output, progress};
 pub fn run(args: AnnealArgs, quiet: bool) -> Result<()> {
     let opts = input::read_options(args.header);
     let data = input::matrix(&args.input, &opts, &format!("data {}", args.input))?;
-    let weights = match &args.weights {
-        Some(p) => Some(input::vector(p, &opts, &format!("weights {p}"))?),
-        None => None,
-    };
+    let weights = input::weights(args.weights.as_deref(), &opts)?;
     let mut params = AnnealParams::new(args.n_clusters, Map::parse(&args.map)?);
     params.schedule = Schedule::parse(&args.schedule)?;
     params.sigma_start = args.sigma_start;
@@ -27,13 +24,7 @@ pub fn run(args: AnnealArgs, quiet: bool) -> Result<()> {
     params.stage_max_iter = args.stage_max_iter;
     params.seed = args.seed;
     params.threads = Threads(args.threads);
-    params.init = match args.init.as_str() {
-        "k-means++" | "kmeans++" => Init::KMeansPlusPlus,
-        "random" => Init::Random,
-        path => Init::Centers(
-            input::matrix(path, &opts, &format!("initial centers {path}"))?.into_f64(),
-        ),
-    };
+    params.init = input::init(&args.init, &opts)?;
 
     let (model, trace) = match data {
         Matrix::F32(x) => anneal_typed(x, weights.as_deref(), &params, &args, quiet)?,

@@ -4,7 +4,7 @@ use anyhow::{bail, Result};
 use ndarray::Array2;
 use rbf_kmeans::kmeans::{KMeansFit, KMeansParams, TolMode};
 use rbf_kmeans::model_file::{ModelFile, ModelKind};
-use rbf_kmeans::{Float, Init};
+use rbf_kmeans::Float;
 use rbf_kmeans_io::Matrix;
 use serde_json::json;
 
@@ -14,18 +14,8 @@ use crate::{input, output, progress};
 pub fn run(args: FitArgs, quiet: bool) -> Result<()> {
     let opts = input::read_options(args.header);
     let data = input::matrix(&args.input, &opts, &format!("data {}", args.input))?;
-    let weights = match &args.weights {
-        Some(p) => Some(input::vector(p, &opts, &format!("weights {p}"))?),
-        None => None,
-    };
-    let init = match args.init.as_str() {
-        "k-means++" | "kmeans++" => Init::KMeansPlusPlus,
-        "random" => Init::Random,
-        path => {
-            let c = input::matrix(path, &opts, &format!("initial centers {path}"))?;
-            Init::Centers(c.into_f64())
-        }
-    };
+    let weights = input::weights(args.weights.as_deref(), &opts)?;
+    let init = input::init(&args.init, &opts)?;
     let params = KMeansParams::new(args.n_clusters)
         .init(init)
         .n_init(args.n_init)
@@ -132,7 +122,3 @@ pub fn kmeans_model_file<F: Float>(
     m.extra.insert("best_run".into(), json!(fit.best_run));
     m
 }
-
-// Keeps `Array2` in scope for readers of the generic signature above.
-#[allow(dead_code)]
-type _Centers = Array2<f64>;

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use super::lloyd::LloydWorkspace;
 use crate::data::Samples;
 use crate::distance::sq_euclidean;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::float::Float;
 use crate::parallel::{Threads, LEAF_ROWS};
 
@@ -55,15 +55,7 @@ impl<F: Float> KMeansModel<F> {
     }
 
     fn samples<'a>(&self, x: ArrayView2<'a, F>, w: Option<&'a [f64]>) -> Result<Samples<'a, F>> {
-        let s = Samples::new(x, w)?;
-        if s.n_features() != self.n_features() {
-            return Err(Error::ShapeMismatch {
-                what: "data: number of columns (must equal the model's)".into(),
-                expected: self.n_features(),
-                found: s.n_features(),
-            });
-        }
-        Ok(s)
+        Samples::for_model(x, w, self.centers.ncols(), "model")
     }
 
     fn flat_centers(&self) -> &[F] {

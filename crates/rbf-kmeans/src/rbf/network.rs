@@ -103,15 +103,7 @@ impl<F: Float> RbfNetwork<F> {
     }
 
     fn samples<'a>(&self, x: ArrayView2<'a, F>, w: Option<&'a [f64]>) -> Result<Samples<'a, F>> {
-        let s = Samples::new(x, w)?;
-        if s.n_features() != self.centers.ncols() {
-            return Err(Error::ShapeMismatch {
-                what: "data: number of columns (must equal the network's)".into(),
-                expected: self.centers.ncols(),
-                found: s.n_features(),
-            });
-        }
-        Ok(s)
+        Samples::for_model(x, w, self.centers.ncols(), "network")
     }
 
     /// The responsibilities `r_ik`, `n × k`, each row on the simplex.
