@@ -34,6 +34,8 @@ pub enum Command {
     SoftAssign(SoftAssignArgs),
     /// Write a built-in synthetic data set as CSV.
     Generate(GenerateArgs),
+    /// Run every experiment of the paper's claims on built-in data and write a report.
+    Reproduce(ReproduceArgs),
 }
 
 /// Whether CSV inputs start with a header row.
@@ -249,4 +251,21 @@ pub struct GenerateArgs {
     /// Also write the true labels, one per line.
     #[arg(long)]
     pub labels: Option<String>,
+}
+
+/// Options of `reproduce`.
+#[derive(Args, Debug)]
+pub struct ReproduceArgs {
+    /// Directory of the report (index.html, summary.md, one CSV per table); created if needed.
+    #[arg(long, default_value = "report")]
+    pub out: String,
+    /// Smaller data, fewer seeds and temperatures: a smoke run of a few seconds.
+    #[arg(long)]
+    pub quick: bool,
+    /// Worker threads (0: all cores). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Base seed of every data set and algorithm.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }

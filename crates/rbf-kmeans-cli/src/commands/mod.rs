@@ -22,5 +22,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Anneal(a) => anneal::run(a, quiet),
         Command::SoftAssign(a) => soft_assign::run(a),
         Command::Generate(a) => generate::run(a),
+        Command::Reproduce(a) => crate::reproduce::run(a, quiet),
     }
 }
