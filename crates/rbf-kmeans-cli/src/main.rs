@@ -11,8 +11,10 @@ mod output;
 mod progress;
 mod reproduce;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand;
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -21,7 +23,15 @@ fn main() -> ExitCode {
         eprintln!("rbf-kmeans: internal error, please report it: {info}");
     }));
 
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() && e.kind() != DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprintln!("rbf-kmeans: error: {}", usage_error_line(&e));
+            return ExitCode::from(2);
+        }
+        // --help, --version, and the help shown when no subcommand is given.
+        Err(e) => e.exit(),
+    };
     init_logging(cli.verbose, cli.quiet);
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -46,6 +56,25 @@ fn error_line(e: &anyhow::Error) -> String {
     parts.join(": ")
 }
 
+/// A usage error on one line: clap's message, its list of arguments and its tip, without the
+/// usage block and the pointer to --help it prints below them.
+fn usage_error_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let mut line = String::new();
+    for part in text.lines().map(str::trim) {
+        if part.is_empty() || part.starts_with("Usage:") || part.starts_with("For more information")
+        {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(if line.ends_with(':') { " " } else { "; " });
+        }
+        line.push_str(part.strip_prefix("error: ").unwrap_or(part));
+    }
+    line.push_str(" (see --help)");
+    line
+}
+
 /// Library events (`tracing`) go to stderr: warnings by default, `-v` per-iteration information,
 /// `-vv` debug; `RUST_LOG` overrides.
 fn init_logging(verbose: u8, quiet: bool) {
@@ -62,5 +91,6 @@ fn init_logging(verbose: u8, quiet: bool) {
         .with_writer(std::io::stderr)
         .without_time()
         .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
