@@ -1,6 +1,6 @@
 //! Reading data, centers and weights, with the file named in every error.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use rbf_kmeans::Init;
 use rbf_kmeans_io::{Header, Matrix, ReadOptions};
 
@@ -39,17 +39,43 @@ pub fn model(path: &str) -> Result<rbf_kmeans::model_file::ModelFile> {
         .with_context(|| format!("model file {path}"))
 }
 
-/// `k-means++`, `random`, or centers read from a file.
-pub fn init(spec: &str, opts: &ReadOptions) -> Result<Init> {
+/// `k-means++`, `random`, or `n_clusters` centers of `n_features` values read from a file.
+pub fn init(spec: &str, opts: &ReadOptions, n_clusters: usize, n_features: usize) -> Result<Init> {
     Ok(match spec {
         "k-means++" | "kmeans++" => Init::KMeansPlusPlus,
         "random" => Init::Random,
-        path => Init::Centers(matrix(path, opts, &format!("initial centers {path}"))?.into_f64()),
+        path => {
+            let centers = matrix(path, opts, &format!("initial centers {path}"))?.into_f64();
+            let (k, d) = centers.dim();
+            if k != n_clusters {
+                bail!(
+                    "the initial centers {path} hold {k} centers (rows); --n-clusters is \
+                     {n_clusters}"
+                );
+            }
+            if d != n_features {
+                bail!("the initial centers {path} have {d} columns; the data has {n_features}");
+            }
+            Init::Centers(centers)
+        }
     })
 }
 
-/// The weights file, if one was given.
-pub fn weights(path: Option<&str>, opts: &ReadOptions) -> Result<Option<Vec<f64>>> {
-    path.map(|p| vector(p, opts, &format!("weights {p}")))
-        .transpose()
+/// The weights file, if one was given: one weight for each of the `n_samples` data rows.
+pub fn weights(
+    path: Option<&str>,
+    opts: &ReadOptions,
+    n_samples: usize,
+) -> Result<Option<Vec<f64>>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let w = vector(path, opts, &format!("weights {path}"))?;
+    if w.len() != n_samples {
+        bail!(
+            "the weights {path} hold {} values; the data has {n_samples} rows",
+            w.len()
+        );
+    }
+    Ok(Some(w))
 }
