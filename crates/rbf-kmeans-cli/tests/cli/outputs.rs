@@ -1,0 +1,135 @@
+//! Where results go: nothing half-written on failure, quiet when piped, `-v` per iteration.
+
+use crate::util::{assert_absent, csv, fails, run, Dir, THREE_PAIRS};
+
+#[test]
+fn model_in_a_missing_directory() {
+    let dir = Dir::new();
+    let input = dir.write("x.csv", csv(THREE_PAIRS));
+    let model = dir.path("no/such/dir/model.json");
+    fails(&["fit", "-i", &input, "-k", "3", "-o", &model], &[&model]);
+    assert_eq!(dir.entries(), ["x.csv"]);
+}
+
+#[test]
+fn labels_in_a_missing_directory_write_no_model() {
+    let dir = Dir::new();
+    let input = dir.write("x.csv", csv(THREE_PAIRS));
+    let model = dir.path("model.json");
+    let labels = dir.path("no/labels.csv");
+    let args = [
+        "fit", "-i", &input, "-k", "3", "-o", &model, "--labels", &labels,
+    ];
+    fails(&args, &[&labels]);
+    assert_eq!(dir.entries(), ["x.csv"]);
+}
+
+#[test]
+fn trace_in_a_missing_directory_writes_no_model() {
+    let dir = Dir::new();
+    let input = dir.write("x.csv", csv(THREE_PAIRS));
+    let model = dir.path("model.json");
+    let trace = dir.path("no/trace.jsonl");
+    let args = [
+        "anneal", "-i", &input, "-k", "3", "-o", &model, "--trace", &trace,
+    ];
+    fails(&args, &[&trace]);
+    assert_eq!(dir.entries(), ["x.csv"]);
+}
+
+#[test]
+fn apply_outputs_in_a_missing_directory() {
+    let dir = Dir::new();
+    let input = dir.write("x.csv", csv(THREE_PAIRS));
+    let model = dir.path("model.json");
+    crate::util::ok(&["fit", "-i", &input, "-k", "3", "-o", &model]);
+    let out = dir.path("no/out.csv");
+    for command in [
+        &["predict", "-m", &model, "-i", &input, "-o", &out][..],
+        &["transform", "-m", &model, "-i", &input, "-o", &out],
+        &[
+            "soft-assign",
+            "-m",
+            &model,
+            "-i",
+            &input,
+            "-t",
+            "1",
+            "-o",
+            &out,
+        ],
+        &["generate", "blobs", "--n", "10", "-o", &out],
+    ] {
+        fails(command, &[&out]);
+    }
+    assert_eq!(dir.entries(), ["model.json", "x.csv"]);
+}
+
+#[test]
+fn a_failed_run_leaves_existing_outputs_untouched() {
+    let dir = Dir::new();
+    let input = dir.write("x.csv", "1,2\n3,oops\n");
+    let model = dir.write("model.json", "precious model\n");
+    let labels = dir.write("labels.csv", "precious labels\n");
+    let args = [
+        "fit", "-i", &input, "-k", "1", "-o", &model, "--labels", &labels,
+    ];
+    fails(&args, &["oops"]);
+    assert_eq!(dir.read("model.json"), "precious model\n");
+    assert_eq!(dir.read("labels.csv"), "precious labels\n");
+    assert_eq!(dir.entries(), ["labels.csv", "model.json", "x.csv"]);
+}
+
+#[test]
+fn piped_runs_show_no_progress() {
+    let dir = Dir::new();
+    let input = dir.write("x.csv", csv(THREE_PAIRS));
+    let model = dir.path("model.json");
+    let r = run(&["fit", "-i", &input, "-k", "3", "-o", &model]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.stderr, "", "nothing on a piped stderr");
+    assert!(
+        r.stdout.starts_with("fitted 3 clusters to 6 points"),
+        "{}",
+        r.stdout
+    );
+
+    let r = run(&["-q", "fit", "-i", &input, "-k", "3", "-o", &model]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (Some(0), "", "")
+    );
+}
+
+#[test]
+fn verbose_shows_the_inertia_of_every_iteration() {
+    let dir = Dir::new();
+    let input = dir.write("x.csv", csv(THREE_PAIRS));
+    let model = dir.path("model.json");
+    let r = run(&[
+        "-v", "fit", "-i", &input, "-k", "3", "-o", &model, "--tol", "0",
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let n_iter: usize = serde_json::from_str::<serde_json::Value>(&dir.read("model.json")).unwrap()
+        ["n_iter"]
+        .as_u64()
+        .unwrap() as usize;
+    let iterations: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("iteration") && l.contains("inertia="))
+        .collect();
+    assert_eq!(iterations.len(), n_iter, "{}", r.stderr);
+    assert!(!r.stderr.contains('\r'), "no progress bar on a pipe");
+}
+
+#[test]
+fn stdout_outputs_are_empty_on_failure() {
+    let dir = Dir::new();
+    let input = dir.write("x.csv", csv(THREE_PAIRS));
+    let model = dir.path("model.json");
+    crate::util::ok(&["fit", "-i", &input, "-k", "3", "-o", &model]);
+    let bad = dir.write("bad.csv", "1,2\n3,4\n5,6,7\n");
+    fails(&["predict", "-m", &model, "-i", &bad], &["line 3"]);
+    assert_absent(&dir.path("labels.csv"));
+}
