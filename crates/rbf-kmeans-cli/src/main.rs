@@ -35,11 +35,22 @@ fn main() -> ExitCode {
     init_logging(cli.verbose, cli.quiet);
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // A reader that stopped early, as `rbf-kmeans generate blobs | head` does, is no error.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("rbf-kmeans: error: {}", error_line(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether the error is a write to a pipe whose reader has gone.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The error and its causes on one line, leaving out a cause whose text the previous part

@@ -133,3 +133,43 @@ fn stdout_outputs_are_empty_on_failure() {
     fails(&["predict", "-m", &model, "-i", &bad], &["line 3"]);
     assert_absent(&dir.path("labels.csv"));
 }
+
+#[test]
+fn results_on_stdout_are_not_mixed_with_the_summary() {
+    let dir = Dir::new();
+    let input = dir.write("x.csv", csv(THREE_PAIRS));
+    let model = crate::util::ok(&["fit", "-i", &input, "-k", "3", "-o", "-"]);
+    let v: serde_json::Value = serde_json::from_str(&model).expect("only the model on stdout");
+    assert_eq!(v["centers"].as_array().unwrap().len(), 3);
+
+    let m = dir.path("model.json");
+    let labels = crate::util::ok(&["fit", "-i", &input, "-k", "3", "-o", &m, "--labels", "-"]);
+    assert_eq!(crate::util::parse_labels(&labels).len(), 6);
+
+    let trace = crate::util::ok(&["anneal", "-i", &input, "-k", "3", "-o", &m, "--trace", "-"]);
+    for line in trace.lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("only the trace on stdout");
+    }
+}
+
+#[test]
+fn a_reader_that_stops_early_is_no_error() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    // Far more than a pipe's buffer, so the writer meets the closed pipe.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rbf-kmeans"))
+        .args(["generate", "blobs", "--n", "200000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first.split(',').count(), 2, "{first}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert!(out.status.success());
+}
