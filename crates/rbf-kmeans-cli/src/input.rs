@@ -1,6 +1,7 @@
 //! Reading data, centers and weights, with the file named in every error.
 
 use anyhow::{bail, Context, Result};
+use ndarray::Array2;
 use rbf_kmeans::Init;
 use rbf_kmeans_io::{Header, Matrix, ReadOptions};
 
@@ -23,7 +24,45 @@ pub fn read_options(h: HeaderArgs) -> ReadOptions {
 
 /// A data matrix in the precision of its file (CSV: f64).
 pub fn matrix(path: &str, opts: &ReadOptions, what: &str) -> Result<Matrix> {
-    rbf_kmeans_io::read_matrix(path, opts).with_context(|| format!("cannot read the {what}"))
+    let m = rbf_kmeans_io::read_matrix(path, opts)
+        .with_context(|| format!("cannot read the {what}"))?;
+    check_spread(&m, what)?;
+    Ok(m)
+}
+
+/// Rejects a matrix so spread out that squared distances between its rows, summed over the
+/// rows as an inertia is, overflow its precision: every command works with them, and an
+/// infinite one turns inertias, temperatures and centers into inf or NaN.
+fn check_spread(m: &Matrix, what: &str) -> Result<()> {
+    let (sq_diameter, limit) = match m {
+        Matrix::F32(a) => (sq_diameter(a), f64::from(f32::MAX)),
+        Matrix::F64(a) => (sq_diameter(a), f64::MAX),
+    };
+    // The values are finite, so the product is finite or +inf, never NaN.
+    if sq_diameter * m.nrows() as f64 > limit {
+        bail!(
+            "the {what} spans too wide a range: squared distances between its rows, summed \
+             over its {} rows, overflow {}; rescale it",
+            m.nrows(),
+            m.dtype_name()
+        );
+    }
+    Ok(())
+}
+
+/// `Σ_j (max_j − min_j)²`, the squared diagonal of the rows' bounding box, in `f64`.
+fn sq_diameter<T: Copy + Into<f64>>(a: &Array2<T>) -> f64 {
+    a.columns()
+        .into_iter()
+        .map(|column| {
+            let (lo, hi) = column
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                    (lo.min(v.into()), hi.max(v.into()))
+                });
+            (hi - lo) * (hi - lo)
+        })
+        .sum()
 }
 
 /// One number per row.

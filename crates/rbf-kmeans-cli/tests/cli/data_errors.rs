@@ -102,3 +102,27 @@ fn bad_data_on_stdin_is_named_stdin() {
 fn binary_file_as_csv() {
     fit_fails(b"1,2\n3,\xff\xfe\n", &["line 2", "not valid UTF-8"]);
 }
+
+#[test]
+fn values_so_spread_out_that_squared_distances_overflow() {
+    // These once gave an infinite inertia from fit and a panic from anneal.
+    for command in ["fit", "anneal"] {
+        let dir = Dir::new();
+        let input = dir.write("x.csv", "1e200,0\n-1e200,0\n1e300,1\n-1e300,5\n");
+        let model = dir.path("model.json");
+        let line = fails(
+            &[command, "--input", &input, "-k", "2", "--output", &model],
+            &["too wide a range", "rescale"],
+        );
+        assert!(line.contains(&input), "{line}");
+        assert_absent(&model);
+    }
+}
+
+#[test]
+fn large_but_safe_values_are_fitted() {
+    let dir = Dir::new();
+    let input = dir.write("x.csv", "1e150,0\n-1e150,0\n1e150,1\n-1e150,5\n");
+    let model = dir.path("model.json");
+    crate::util::ok(&["fit", "--input", &input, "-k", "2", "--output", &model]);
+}
