@@ -173,3 +173,39 @@ fn a_reader_that_stops_early_is_no_error() {
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     assert!(out.status.success());
 }
+
+#[test]
+fn a_terminal_gets_a_progress_bar_unless_quiet() {
+    // util-linux `script` runs the binary on a pseudo-terminal; without it there is no terminal
+    // to test with.
+    let has_script = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("skipped: no `script` command to provide a terminal");
+        return;
+    }
+    let dir = Dir::new();
+    let input = dir.write(
+        "x.csv",
+        crate::util::csv_of(&crate::util::irregular(3000, 2, 12)),
+    );
+    let model = dir.path("model.json");
+    let on_terminal = |quiet: &str| {
+        let command = format!(
+            "{} {quiet} fit -i {input} -k 8 -o {model} --tol 0 --max-iter 30",
+            env!("CARGO_BIN_EXE_rbf-kmeans")
+        );
+        let out = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let shown = on_terminal("");
+    assert!(shown.contains("lloyd ["), "{shown}");
+    let quiet = on_terminal("-q");
+    assert!(!quiet.contains("lloyd ["), "{quiet}");
+}
