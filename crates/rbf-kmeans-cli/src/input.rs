@@ -100,7 +100,8 @@ pub fn init(spec: &str, opts: &ReadOptions, n_clusters: usize, n_features: usize
     })
 }
 
-/// The weights file, if one was given: one weight for each of the `n_samples` data rows.
+/// The weights file, if one was given: one non-negative weight for each of the `n_samples` data
+/// rows, not all zero. Checked here, where the file's name is known; the library checks again.
 pub fn weights(
     path: Option<&str>,
     opts: &ReadOptions,
@@ -115,6 +116,16 @@ pub fn weights(
             "the weights {path} hold {} values; the data has {n_samples} rows",
             w.len()
         );
+    }
+    if let Some(i) = w.iter().position(|&v| v < 0.0) {
+        bail!(
+            "the weights {path}: weight {} (row {}) is negative; weights must be non-negative",
+            w[i],
+            i + 1
+        );
+    }
+    if !w.iter().any(|&v| v > 0.0) {
+        bail!("the weights {path} are all zero; at least one must be positive");
     }
     Ok(Some(w))
 }

@@ -19,7 +19,7 @@ fn negative_weight() {
         "--weights",
         "2",
         "1\n1\n-0.5\n1\n1\n1\n",
-        &["row 3", "negative"],
+        &["side.csv", "row 3", "negative"],
     );
 }
 
@@ -29,7 +29,7 @@ fn all_zero_weights() {
         "--weights",
         "2",
         "0\n0\n0\n0\n0\n0\n",
-        &["at least one must be positive"],
+        &["side.csv", "all zero", "at least one must be positive"],
     );
 }
 
