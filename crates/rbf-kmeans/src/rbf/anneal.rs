@@ -24,7 +24,7 @@ use crate::parallel::Threads;
 use crate::rbf::maps::Map;
 use crate::rbf::network::certificate;
 use crate::rbf::objective::{free_energy_bound, loss_bound};
-use crate::rbf::pass::soft_pass;
+use crate::rbf::pass::{soft_pass, soft_pass_with, PassOptions};
 use crate::rbf::schedule::Schedule;
 use crate::rbf::train::{check_temperature, max_center_shift, soft_lloyd_from_pass};
 use crate::rng::Rng;
@@ -213,7 +213,11 @@ fn run<F: Float>(
         let mut n_iter = 0;
         let mut converged = false;
         while n_iter < p.stage_max_iter {
-            let pass = soft_pass(samples, &centers, p.map, sigma, false);
+            let lean = PassOptions {
+                full: false,
+                diagnostics: false,
+            };
+            let pass = soft_pass_with(samples, &centers, p.map, sigma, lean);
             soft_lloyd_from_pass(&centers, &pass, &mut next);
             n_iter += 1;
             let shift = max_center_shift(&centers, &next, d);

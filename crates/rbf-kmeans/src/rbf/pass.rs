@@ -3,19 +3,49 @@
 //! For every point it computes the distances to the centers, the responsibilities `r_i = ρ(z_i)`
 //! and accumulates, in `f64` and per fixed leaf of rows (reduced in leaf order, so results do not
 //! depend on the thread count): the masses `N_k = Σ_i w_i r_ik`, the weighted sums
-//! `S_k = Σ_i w_i r_ik x_i`, the objectives and the diagnostics. With `full`, it also
-//! accumulates what the full gradient of `L_σ` needs (see [`crate::rbf::gradient`]). Sparse maps
-//! visit only the support of each row, so the accumulation costs `O(support · d)` per point.
+//! `S_k = Σ_i w_i r_ik x_i`, the loss and, when asked ([`PassOptions::diagnostics`]), the
+//! diagnostics. With `full`, it also accumulates what the full gradient of `L_σ` needs (see
+//! [`crate::rbf::gradient`]).
+//!
+//! The soft-Lloyd pass (`full = false`) is fused and blocked: per tile of [`TILE_ROWS`] rows it
+//! computes the distance tile, solves every row into a responsibility tile `R` of the same shape
+//! ([`Map`]'s batched solvers: vectorised softmax, sort-free thresholds), and accumulates the
+//! tile in one of two ways, chosen from the tile's number of nonzero responsibilities alone (so
+//! the choice, like everything else, does not depend on the thread count):
+//! - sparse: for each nonzero `r_ik`, `N_k += w_i r_ik` and `S_k += w_i r_ik x_i` in `f64`, in
+//!   row order; `O(support · d)` per point, and bit for bit Lloyd's update on one-hot rows;
+//! - dense, when the tile is at least a fifth full and averages two entries a row: `N_k` by
+//!   column sums in `f64` and `S_k += (diag(w) R)ᵀ X` as one small GEMM in the data's precision,
+//!   whose `k × d` result is added into the `f64` sums. In `f32` each tile's partial sum is thus
+//!   rounded in `f32` over at most `TILE_ROWS` rows (relative error `≤ TILE_ROWS · 2⁻²⁴` of
+//!   `Σ_i w_i r_ik |x_i|`, about `10⁻⁵`, and typically `√TILE_ROWS · 2⁻²⁴`), before the `f64`
+//!   reduction over tiles and leaves.
+//!
+//! No `n × k` responsibility matrix is ever formed.
 
+use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
 use crate::data::Samples;
 use crate::distance::{row_sq_norms, tile_sq_distances};
 use crate::float::Float;
 use crate::parallel::{leaf_range, n_leaves, LEAF_ROWS};
-use crate::rbf::maps::Map;
+use crate::rbf::maps::{cast, cast_mut, Map, RowScratch, RowStats};
 
-const TILE_ROWS: usize = 128;
+/// Rows per distance and responsibility tile.
+pub const TILE_ROWS: usize = 256;
+
+/// What a pass computes besides `N_k`, `S_k` and the loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PassOptions {
+    /// Also accumulate what the full gradient of `L_σ` needs (`full_masses`, `full_sums`,
+    /// `grad_sigma`); this runs the slower per-row path.
+    pub full: bool,
+    /// Compute the diagnostics: `free_energy`, `distortion`, `entropy`, `support`, `n_hard`,
+    /// `min_gap`. Without them those fields are NaN (`n_hard` is `0`); a training step needs
+    /// none of them.
+    pub diagnostics: bool,
+}
 
 /// Everything one pass accumulates.
 #[derive(Clone, Debug, Default)]
@@ -82,7 +112,7 @@ impl PassTotals {
 }
 
 /// Runs one soft pass at centers `centers` (row-major `k × d`), temperature `sigma > 0` and map
-/// `map`, on the current rayon pool.
+/// `map`, on the current rayon pool, with every diagnostic.
 ///
 /// # Panics
 /// If `centers.len()` is not a multiple of `d`, or is zero.
@@ -92,6 +122,24 @@ pub fn soft_pass<F: Float>(
     map: Map,
     sigma: f64,
     full: bool,
+) -> PassTotals {
+    let options = PassOptions {
+        full,
+        diagnostics: true,
+    };
+    soft_pass_with(samples, centers, map, sigma, options)
+}
+
+/// As [`soft_pass`], computing what `options` asks for.
+///
+/// # Panics
+/// If `centers.len()` is not a multiple of `d`, or is zero.
+pub fn soft_pass_with<F: Float>(
+    samples: &Samples<'_, F>,
+    centers: &[F],
+    map: Map,
+    sigma: f64,
+    options: PassOptions,
 ) -> PassTotals {
     let (n, d) = (samples.n_samples(), samples.n_features());
     assert!(
@@ -105,36 +153,190 @@ pub fn soft_pass<F: Float>(
     let leaves: Vec<PassTotals> = (0..n_leaves(n))
         .into_par_iter()
         .map(|l| {
-            soft_leaf(
-                samples,
-                centers,
-                &c_norms,
-                map,
-                sigma,
-                full,
-                leaf_range(l, n),
-            )
+            let rows = leaf_range(l, n);
+            if options.full {
+                full_leaf(samples, centers, &c_norms, map, sigma, rows)
+            } else {
+                let leaf = (samples, centers, c_norms.as_slice());
+                soft_leaf(leaf, map, sigma, options.diagnostics, rows)
+            }
         })
         .collect();
-    let mut total = PassTotals::zeroed(k, d, full);
+    let mut total = PassTotals::zeroed(k, d, options.full);
     for leaf in &leaves {
         total.add(leaf);
+    }
+    if !options.diagnostics && !options.full {
+        total.free_energy = f64::NAN;
+        total.distortion = f64::NAN;
+        total.entropy = f64::NAN;
+        total.support = f64::NAN;
+        total.min_gap = f64::NAN;
     }
     total
 }
 
+/// The soft-Lloyd pass over one leaf: fused tiles, see the module docs.
 fn soft_leaf<F: Float>(
+    (samples, centers, c_norms): (&Samples<'_, F>, &[F], &[F]),
+    map: Map,
+    sigma: f64,
+    diagnostics: bool,
+    rows: std::ops::Range<usize>,
+) -> PassTotals {
+    let d = samples.n_features();
+    let k = c_norms.len();
+    let mut acc = PassTotals::zeroed(k, d, false);
+    let tile_rows = TILE_ROWS.min(rows.len());
+    let mut tile = vec![F::zero(); tile_rows * k];
+    let mut resp = vec![F::zero(); tile_rows * k];
+    let mut stats = vec![RowStats::default(); tile_rows];
+    let mut x_norms = vec![F::zero(); tile_rows];
+    let mut scratch = RowScratch::new(k);
+    let mut product = Vec::new();
+
+    let mut start = rows.start;
+    while start < rows.end {
+        let end = (start + TILE_ROWS).min(rows.end);
+        let m = end - start;
+        let x = &samples.points()[start * d..end * d];
+        row_sq_norms(x, d, &mut x_norms[..m]);
+        let dist = &mut tile[..m * k];
+        tile_sq_distances(x, &x_norms[..m], centers, c_norms, d, dist);
+        let r = &mut resp[..m * k];
+        map.tile_rows(
+            dist,
+            k,
+            sigma,
+            diagnostics,
+            r,
+            &mut stats[..m],
+            &mut scratch,
+        );
+
+        let mut nnz = 0;
+        for (row, (st, dist)) in stats[..m].iter().zip(dist.chunks_exact(k)).enumerate() {
+            let w = samples.weight(start + row);
+            acc.loss += w * st.loss;
+            nnz += st.nnz;
+            if diagnostics {
+                let (d1, d2) = two_smallest(dist);
+                acc.distortion += w * d1;
+                acc.min_gap = acc.min_gap.min(d2 - d1);
+                acc.free_energy += w * st.soft_min;
+                acc.entropy += w * st.entropy;
+                acc.support += w * st.nnz as f64;
+                if st.nnz == 1 {
+                    acc.n_hard += 1;
+                }
+            }
+        }
+
+        if nnz >= 2 * m && 5 * nnz >= m * k {
+            product.resize(k * d, F::zero());
+            accumulate_dense(samples, start, r, k, &mut acc, &mut product);
+        } else {
+            accumulate_sparse(samples, start, r, k, &mut acc);
+        }
+        start = end;
+    }
+    acc
+}
+
+/// `N_k += Σ_i w_i r_ik`, `S_k += Σ_i w_i r_ik x_i` over the nonzero entries of a tile of
+/// responsibilities starting at row `start`, in `f64`, row by row.
+fn accumulate_sparse<F: Float>(
+    samples: &Samples<'_, F>,
+    start: usize,
+    r: &[F],
+    k: usize,
+    acc: &mut PassTotals,
+) {
+    let d = samples.n_features();
+    for (row, rs) in r.chunks_exact(k).enumerate() {
+        let w = samples.weight(start + row);
+        let xi = samples.row(start + row);
+        for (block, chunk) in rs.chunks(16).enumerate() {
+            // `!= 0` rather than `> 0`: a NaN must reach the totals.
+            if chunk.iter().all(|&v| v == F::zero()) {
+                continue;
+            }
+            for (offset, &v) in chunk.iter().enumerate() {
+                if v != F::zero() {
+                    let j = block * 16 + offset;
+                    let wr = w * v.to_f64_lossless();
+                    acc.masses[j] += wr;
+                    for (s, x) in acc.sums[j * d..(j + 1) * d].iter_mut().zip(xi) {
+                        *s += wr * x.to_f64_lossless();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The same sums for a dense tile: `N_k` by column sums in `f64`, `S_k` through the GEMM
+/// `product = (diag(w) R)ᵀ X` in `F`, added into the `f64` sums. Scales `r` by the weights.
+fn accumulate_dense<F: Float>(
+    samples: &Samples<'_, F>,
+    start: usize,
+    r: &mut [F],
+    k: usize,
+    acc: &mut PassTotals,
+    product: &mut [F],
+) {
+    let d = samples.n_features();
+    let m = r.len() / k;
+    if samples.weights().is_some() {
+        for (row, rs) in r.chunks_exact_mut(k).enumerate() {
+            let w = F::from_f64_round(samples.weight(start + row));
+            rs.iter_mut().for_each(|v| *v *= w);
+        }
+    }
+    for rs in r.chunks_exact(k) {
+        for (mass, &v) in acc.masses.iter_mut().zip(rs) {
+            *mass += v.to_f64_lossless();
+        }
+    }
+    let x = &samples.points()[start * d..(start + m) * d];
+    gemm_atb(product, r, x, m, k, d);
+    for (s, &p) in acc.sums.iter_mut().zip(product.iter()) {
+        *s += p.to_f64_lossless();
+    }
+}
+
+/// `out[k×d] = aᵀ b` with `a` row-major `m × k` and `b` row-major `m × d`, on this thread.
+fn gemm_atb<F: Float>(out: &mut [F], a: &[F], b: &[F], m: usize, k: usize, d: usize) {
+    macro_rules! run {
+        ($t:ty) => {
+            if let (Some(out), Some(a), Some(b)) =
+                (cast_mut::<F, $t>(out), cast::<F, $t>(a), cast::<F, $t>(b))
+            {
+                let lhs = MatRef::from_row_major_slice(a, m, k).transpose();
+                let rhs = MatRef::from_row_major_slice(b, m, d);
+                let dst = MatMut::from_row_major_slice_mut(out, k, d);
+                faer::linalg::matmul::matmul(dst, Accum::Replace, lhs, rhs, 1.0, Par::Seq);
+                return;
+            }
+        };
+    }
+    run!(f32);
+    run!(f64);
+    unreachable!("Float is implemented for f32 and f64 only");
+}
+
+/// The pass with the full gradient of `L_σ`, row by row with the per-row maps.
+fn full_leaf<F: Float>(
     samples: &Samples<'_, F>,
     centers: &[F],
     c_norms: &[F],
     map: Map,
     sigma: f64,
-    full: bool,
     rows: std::ops::Range<usize>,
 ) -> PassTotals {
     let d = samples.n_features();
     let k = c_norms.len();
-    let mut acc = PassTotals::zeroed(k, d, full);
+    let mut acc = PassTotals::zeroed(k, d, true);
     let mut tile = vec![F::zero(); TILE_ROWS.min(LEAF_ROWS) * k];
     let mut x_norms = [F::zero(); TILE_ROWS];
     let mut idx: Vec<usize> = Vec::with_capacity(k);
@@ -159,20 +361,15 @@ fn soft_leaf<F: Float>(
             acc.min_gap = acc.min_gap.min(d2 - d1);
             acc.free_energy += w * map.soft_min(dist, sigma);
 
-            if full || !map.is_sparse() {
-                // Dense path: needed for the full gradient, and for softmax, which has no zeros.
-                map.responsibilities(dist, sigma, &mut r);
-                idx.clear();
-                val.clear();
-                for (j, &rj) in r.iter().enumerate() {
-                    // `!= 0` rather than `> 0`: a NaN from the naive softmax must reach the totals.
-                    if rj != F::zero() {
-                        idx.push(j);
-                        val.push(rj);
-                    }
+            map.responsibilities(dist, sigma, &mut r);
+            idx.clear();
+            val.clear();
+            for (j, &rj) in r.iter().enumerate() {
+                // `!= 0` rather than `> 0`: a NaN from the naive softmax must reach the totals.
+                if rj != F::zero() {
+                    idx.push(j);
+                    val.push(rj);
                 }
-            } else {
-                map.sparse_responsibilities(dist, sigma, &mut idx, &mut val);
             }
 
             let mut row_loss = 0.0;
@@ -194,7 +391,7 @@ fn soft_leaf<F: Float>(
                 acc.n_hard += 1;
             }
 
-            if full {
+            {
                 // L_i = w Σ_k r_k d_k. Through r: u = ∂L_i/∂r = w d; through z = −d/σ the
                 // chain adds −(1/σ) ∂L/∂z to ∂L/∂d and (d/σ²) ∂L/∂z to ∂L/∂σ.
                 dist_row.copy_from_slice(dist);
@@ -231,4 +428,139 @@ pub(crate) fn two_smallest<F: Float>(row: &[F]) -> (f64, f64) {
         }
     }
     (a, b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distance::sq_euclidean;
+    use crate::parallel::Threads;
+    use crate::rng::Rng;
+    use ndarray::Array2;
+
+    /// Blobs around `k` centers (spread 3, noise 1), with the centers perturbed as the start.
+    fn problem(n: usize, d: usize, k: usize) -> (Array2<f64>, Vec<f64>, Vec<f64>) {
+        let mut rng = Rng::new((n + d * 31 + k) as u64);
+        let centers: Vec<f64> = (0..k * d).map(|_| 3.0 * rng.normal()).collect();
+        let x = Array2::from_shape_fn((n, d), |(i, t)| centers[(i % k) * d + t] + rng.normal());
+        let w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 3) as f64 * 0.75).collect();
+        let start = centers.iter().map(|c| c + 0.3 * rng.normal()).collect();
+        (x, w, start)
+    }
+
+    /// Naive reference: every point's exact distances through the per-row map, summed in order.
+    fn naive(x: &Array2<f64>, w: &[f64], centers: &[f64], map: Map, sigma: f64) -> PassTotals {
+        let d = x.ncols();
+        let k = centers.len() / d;
+        let mut t = PassTotals::zeroed(k, d, false);
+        let mut r = vec![0.0; k];
+        for (i, xi) in x.outer_iter().enumerate() {
+            let xi = xi.as_slice().unwrap();
+            let dist: Vec<f64> = centers.chunks(d).map(|c| sq_euclidean(xi, c)).collect();
+            map.responsibilities(&dist, sigma, &mut r);
+            t.free_energy += w[i] * map.soft_min(&dist, sigma);
+            t.distortion += w[i] * dist.iter().cloned().fold(f64::INFINITY, f64::min);
+            for j in 0..k {
+                t.loss += w[i] * r[j] * dist[j];
+                t.masses[j] += w[i] * r[j];
+                if r[j] > 0.0 {
+                    t.entropy -= w[i] * r[j] * r[j].ln();
+                    t.support += w[i];
+                }
+                for (s, v) in t.sums[j * d..(j + 1) * d].iter_mut().zip(xi) {
+                    *s += w[i] * r[j] * v;
+                }
+            }
+        }
+        t
+    }
+
+    fn close(a: f64, b: f64, tol: f64, scale: f64, what: &str) {
+        assert!((a - b).abs() <= tol * scale, "{what}: {a} vs {b}");
+    }
+
+    fn check_against_naive<F: Float>(d: usize, tol: f64) {
+        let (n, k) = (5000, 12);
+        let (x, w, start) = problem(n, d, k);
+        let xf = x.mapv(F::from_f64_round);
+        let cf: Vec<F> = start.iter().map(|&v| F::from_f64_round(v)).collect();
+        let x64 = xf.mapv(|v| v.to_f64_lossless());
+        let c64: Vec<f64> = cf.iter().map(|v| v.to_f64_lossless()).collect();
+        let samples = Samples::new(xf.view(), Some(&w)).unwrap();
+        let total: f64 = w.iter().sum();
+        let maps = [
+            Map::Softmax,
+            Map::Entmax15,
+            Map::Sparsemax,
+            Map::Entmax { alpha: 1.3 },
+        ];
+        // Low temperatures give sparse tiles, high ones dense tiles (the GEMM path).
+        for map in maps {
+            for sigma in [0.05, 1.0, 10.0 * d as f64] {
+                let got = soft_pass(&samples, &cf, map, sigma, false);
+                let want = naive(&x64, &w, &c64, map, sigma);
+                let what = format!("{map} {} d={d} sigma={sigma}", F::NAME);
+                let scale = want.loss.abs() + total;
+                close(got.loss, want.loss, tol, scale, &format!("{what}: loss"));
+                close(got.free_energy, want.free_energy, tol, scale, &what);
+                close(got.distortion, want.distortion, tol, scale, &what);
+                close(got.entropy, want.entropy, 100.0 * tol, total, &what);
+                for (a, b) in got.masses.iter().zip(&want.masses) {
+                    close(*a, *b, tol, total, &format!("{what}: mass"));
+                }
+                let norm = x64.iter().map(|v| v.abs()).sum::<f64>() / n as f64;
+                for (a, b) in got.sums.iter().zip(&want.sums) {
+                    close(*a, *b, tol, total * norm, &format!("{what}: sum"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pass_matches_a_naive_per_point_reference() {
+        // d = 6 takes the direct distance loop, d = 20 the GEMM one.
+        for d in [6, 20] {
+            check_against_naive::<f64>(d, 1e-9);
+            check_against_naive::<f32>(d, 2e-4);
+        }
+    }
+
+    #[test]
+    fn pass_is_identical_for_1_2_and_4_threads_and_without_diagnostics() {
+        let (x, w, start) = problem(3 * LEAF_ROWS + 77, 16, 24);
+        let xf = x.mapv(|v| v as f32);
+        let cf: Vec<f32> = start.iter().map(|&v| v as f32).collect();
+        for weights in [None, Some(w.as_slice())] {
+            let samples = Samples::new(xf.view(), weights).unwrap();
+            for map in [Map::Softmax, Map::Entmax15, Map::Sparsemax] {
+                for sigma in [0.02, 1.0, 64.0] {
+                    let run = |t: usize, diagnostics: bool| {
+                        let options = PassOptions {
+                            full: false,
+                            diagnostics,
+                        };
+                        Threads(t)
+                            .install(|| soft_pass_with(&samples, &cf, map, sigma, options))
+                            .unwrap()
+                    };
+                    let one = run(1, true);
+                    for t in [2, 4] {
+                        let other = run(t, true);
+                        assert_eq!(one.masses, other.masses);
+                        assert_eq!(one.sums, other.sums);
+                        assert_eq!(
+                            (one.loss, one.free_energy, one.entropy, one.n_hard),
+                            (other.loss, other.free_energy, other.entropy, other.n_hard)
+                        );
+                    }
+                    let lean = run(2, false);
+                    assert_eq!(
+                        (one.masses, one.sums, one.loss),
+                        (lean.masses, lean.sums, lean.loss)
+                    );
+                    assert!(lean.free_energy.is_nan() && lean.n_hard == 0);
+                }
+            }
+        }
+    }
 }

@@ -10,7 +10,7 @@ use crate::float::Float;
 use crate::rbf::gradient::{fixed_from_pass, full_from_pass, GradientKind};
 use crate::rbf::maps::Map;
 use crate::rbf::objective::Objective;
-use crate::rbf::pass::{soft_pass, PassTotals};
+use crate::rbf::pass::{soft_pass, soft_pass_with, PassOptions, PassTotals};
 
 /// How the centers move at each iteration.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -193,7 +193,11 @@ pub fn train<F: Float>(
     let d = samples.n_features();
 
     for it in 1..=params.max_iter {
-        let pass = soft_pass(samples, &centers, map, sigma, full && needs_grad);
+        let options = PassOptions {
+            full: full && needs_grad,
+            diagnostics: false,
+        };
+        let pass = soft_pass_with(samples, &centers, map, sigma, options);
         history.push(pass.loss);
         match params.optimizer {
             Optimizer::SoftLloyd => soft_lloyd_from_pass(&centers, &pass, &mut next),

@@ -39,6 +39,8 @@
 //! [`Map::one_hot_temperature`].
 
 mod entmax;
+mod fastexp;
+mod rows;
 mod softmax;
 mod sparsemax;
 mod support;
@@ -52,6 +54,7 @@ use std::str::FromStr;
 use crate::error::{Error, Result};
 use crate::float::Float;
 
+pub(crate) use rows::{cast, cast_mut, RowScratch, RowStats};
 use softmax::Gibbs;
 use support::Threshold;
 
@@ -219,8 +222,8 @@ impl Map {
             out.fill(F::zero());
             match &solved {
                 Solved::Gibbs(g) => {
-                    for (o, &d) in out.iter_mut().zip(dist) {
-                        *o = F::from_f64_round(g.weight(d.to_f64_lossless()));
+                    for &k in cand.iter() {
+                        out[k] = F::from_f64_round(g.weight(dist[k].to_f64_lossless()));
                     }
                 }
                 Solved::Threshold(t) => {
@@ -250,40 +253,27 @@ impl Map {
         idx: &mut Vec<usize>,
         val: &mut Vec<F>,
     ) {
-        val.clear();
-        match self.solve(dist, sigma, idx) {
-            Solved::Gibbs(g) => {
-                idx.clear();
-                for (k, &d) in dist.iter().enumerate() {
-                    let w = F::from_f64_round(g.weight(d.to_f64_lossless()));
-                    if w != F::zero() {
-                        idx.push(k);
-                        val.push(w);
-                    }
-                }
-            }
-            Solved::Threshold(t) => {
-                // The solver leaves the support in `idx` ordered by distance; callers scatter
-                // into centers, where increasing index order is the cache-friendly one.
-                idx.sort_unstable();
-                let mut kept = 0;
-                for j in 0..idx.len() {
-                    let k = idx[j];
-                    let w = F::from_f64_round(t.weight(dist[k].to_f64_lossless()));
-                    if w != F::zero() {
-                        idx[kept] = k;
-                        val.push(w);
-                        kept += 1;
-                    }
-                }
-                idx.truncate(kept);
-            }
-            Solved::OneHot(k) => {
-                idx.clear();
-                idx.push(k);
-                val.push(F::one());
-            }
-        }
+        let solved = self.solve(dist, sigma, idx);
+        sparse_weights(&solved, dist, idx, val);
+    }
+
+    /// One row of a soft pass from a single solve: writes the pairs of
+    /// [`Map::sparse_responsibilities`] into `idx` and `val` and returns [`Map::soft_min`], both
+    /// bit for bit as the two calls would, at the cost of one.
+    ///
+    /// # Panics
+    /// As [`Map::responsibilities`].
+    pub(crate) fn sparse_row<F: Float>(
+        &self,
+        dist: &[F],
+        sigma: f64,
+        idx: &mut Vec<usize>,
+        val: &mut Vec<F>,
+    ) -> f64 {
+        let solved = self.solve(dist, sigma, idx);
+        let soft_min = self.soft_min_of(&solved, dist, sigma, idx);
+        sparse_weights(&solved, dist, idx, val);
+        soft_min
     }
 
     /// Vector-Jacobian product with respect to the logits: given `r = ρ(z)` and `u = ∂L/∂r`,
@@ -338,20 +328,32 @@ impl Map {
     pub fn soft_min<F: Float>(&self, dist: &[F], sigma: f64) -> f64 {
         CANDIDATES.with(|cell| {
             let mut cand = cell.borrow_mut();
-            match self.solve(dist, sigma, &mut cand) {
-                Solved::Gibbs(g) => g.soft_min(),
-                Solved::Threshold(t) => {
-                    let weights = || cand.iter().map(|&k| t.weight(dist[k].to_f64_lossless()));
-                    let excess: f64 = cand
-                        .iter()
-                        .zip(weights())
-                        .map(|(&k, w)| w * (dist[k].to_f64_lossless() - t.d_min))
-                        .sum();
-                    t.d_min + excess + sigma * self.omega(weights())
-                }
-                Solved::OneHot(k) => dist[k].to_f64_lossless(),
-            }
+            let solved = self.solve(dist, sigma, &mut cand);
+            self.soft_min_of(&solved, dist, sigma, &cand)
         })
+    }
+
+    /// The soft-min of a solved row; `cand` is what [`Map::solve`] left.
+    fn soft_min_of<F: Float>(
+        &self,
+        solved: &Solved,
+        dist: &[F],
+        sigma: f64,
+        cand: &[usize],
+    ) -> f64 {
+        match solved {
+            Solved::Gibbs(g) => g.soft_min(),
+            Solved::Threshold(t) => {
+                let weights = || cand.iter().map(|&k| t.weight(dist[k].to_f64_lossless()));
+                let excess: f64 = cand
+                    .iter()
+                    .zip(weights())
+                    .map(|(&k, w)| w * (dist[k].to_f64_lossless() - t.d_min))
+                    .sum();
+                t.d_min + excess + sigma * self.omega(weights())
+            }
+            Solved::OneHot(k) => dist[*k].to_f64_lossless(),
+        }
     }
 
     /// `Ω` of weights given in `f64`; zeros contribute nothing.
@@ -368,7 +370,8 @@ impl Map {
         }
     }
 
-    /// Checks a row and solves it; a threshold map leaves its support in `cand`.
+    /// Checks a row and solves it; a threshold map leaves its support in `cand`, ordered by
+    /// distance, and the softmaxes their live entries (see [`Gibbs::stable`]), in index order.
     fn solve<F: Float>(&self, dist: &[F], sigma: f64, cand: &mut Vec<usize>) -> Solved {
         assert!(
             !dist.is_empty(),
@@ -380,8 +383,8 @@ impl Map {
         );
         let (arg_min, d_min) = support::row_min(dist);
         match *self {
-            Map::Softmax => Solved::Gibbs(Gibbs::stable(dist, d_min, sigma)),
-            Map::SoftmaxNaive => Solved::Gibbs(Gibbs::naive(dist, sigma)),
+            Map::Softmax => Solved::Gibbs(Gibbs::stable(dist, d_min, sigma, cand)),
+            Map::SoftmaxNaive => Solved::Gibbs(Gibbs::naive(dist, sigma, cand)),
             Map::Entmax15 => Solved::Threshold(entmax::solve_15(dist, d_min, sigma, cand)),
             Map::Entmax { alpha } => {
                 check_alpha(alpha);
@@ -398,6 +401,45 @@ fn check_alpha(alpha: f64) {
         alpha > 1.0 && alpha <= 2.0,
         "Map::Entmax: alpha must be in (1, 2]"
     );
+}
+
+/// The nonzero weights of a solved row as `(idx, val)` pairs in increasing index order; on entry
+/// `idx` holds the candidates [`Map::solve`] left.
+fn sparse_weights<F: Float>(solved: &Solved, dist: &[F], idx: &mut Vec<usize>, val: &mut Vec<F>) {
+    val.clear();
+    let weight = |k: usize| -> F {
+        let d = dist[k].to_f64_lossless();
+        F::from_f64_round(match solved {
+            Solved::Gibbs(g) => g.weight(d),
+            Solved::Threshold(t) => t.weight(d),
+            Solved::OneHot(_) => 1.0,
+        })
+    };
+    match solved {
+        Solved::OneHot(k) => {
+            idx.clear();
+            idx.push(*k);
+            val.push(F::one());
+        }
+        Solved::Gibbs(_) | Solved::Threshold(_) => {
+            // The threshold solvers leave the support ordered by distance; callers scatter into
+            // centers, where increasing index order is the cache-friendly one.
+            if matches!(solved, Solved::Threshold(_)) {
+                idx.sort_unstable();
+            }
+            let mut kept = 0;
+            for j in 0..idx.len() {
+                let k = idx[j];
+                let w = weight(k);
+                if w != F::zero() {
+                    idx[kept] = k;
+                    val.push(w);
+                    kept += 1;
+                }
+            }
+            idx.truncate(kept);
+        }
+    }
 }
 
 impl fmt::Display for Map {

@@ -14,23 +14,54 @@ pub(super) struct Gibbs {
 impl Gibbs {
     /// Stable form: `shift = d_min`, so the largest exponential is `exp(0) = 1` and the partition
     /// lies in `[1, K]`; entries whose exponent overflows to `−∞` get `exp(−∞) = 0`.
-    pub(super) fn stable<F: Float>(dist: &[F], d_min: f64, sigma: f64) -> Self {
-        Self::with_shift(dist, d_min, sigma)
+    ///
+    /// Fills `live` with the entries whose weight can be nonzero once rounded to `F`, in index
+    /// order: an entry with `−(d − d_min)/σ` below [`underflow_logit`] rounds to `0` in `F`
+    /// whatever the partition (which is `≥ 1`), so its exponential is never evaluated. Such an
+    /// entry adds less than `2⁻¹⁴⁹ ≈ 1.4·10⁻⁴⁵` to a partition `≥ 1`; in `f64` it adds exactly
+    /// nothing, since its exponential underflows to `0`.
+    pub(super) fn stable<F: Float>(
+        dist: &[F],
+        d_min: f64,
+        sigma: f64,
+        live: &mut Vec<usize>,
+    ) -> Self {
+        // `a ≤ σ·|cut|` is implied by `−a/σ ≥ cut`, so no live entry is dropped; the product
+        // replaces a division per entry. A NaN distance compares as not greater, so it stays
+        // live and reaches the weights, as it would without the cut.
+        let limit = sigma * -underflow_logit::<F>();
+        live.clear();
+        live.extend(
+            dist.iter()
+                .enumerate()
+                .filter(|(_, d)| {
+                    let excess = d.to_f64_lossless() - d_min;
+                    excess.partial_cmp(&limit) != Some(std::cmp::Ordering::Greater)
+                })
+                .map(|(k, _)| k),
+        );
+        Self::with_shift(dist, live, d_min, sigma)
     }
 
     /// Literal form `exp(−d_k/σ) / Σ_j exp(−d_j/σ)` (`shift = 0`): once `d_min/σ ≳ 745` every
-    /// exponential underflows, the partition is `0` and the weights are `0/0 = NaN`.
-    pub(super) fn naive<F: Float>(dist: &[F], sigma: f64) -> Self {
-        Self::with_shift(dist, 0.0, sigma)
+    /// exponential underflows, the partition is `0` and the weights are `0/0 = NaN`. Every entry
+    /// is `live`.
+    pub(super) fn naive<F: Float>(dist: &[F], sigma: f64, live: &mut Vec<usize>) -> Self {
+        live.clear();
+        live.extend(0..dist.len());
+        Self::with_shift(dist, live, 0.0, sigma)
     }
 
-    fn with_shift<F: Float>(dist: &[F], shift: f64, sigma: f64) -> Self {
+    fn with_shift<F: Float>(dist: &[F], live: &[usize], shift: f64, sigma: f64) -> Self {
         let mut row = Gibbs {
             shift,
             sigma,
             partition: 1.0,
         };
-        row.partition = dist.iter().map(|d| row.weight(d.to_f64_lossless())).sum();
+        row.partition = live
+            .iter()
+            .map(|&k| row.weight(dist[k].to_f64_lossless()))
+            .sum();
         row
     }
 
@@ -43,6 +74,13 @@ impl Gibbs {
     pub(super) fn soft_min(&self) -> f64 {
         self.shift - self.sigma * self.partition.ln()
     }
+}
+
+/// A logit below which `exp` is under half the smallest positive `F`: `ln(2⁻¹⁴⁹) − 1 ≈ −104.3`
+/// for `f32`, `ln(2⁻¹⁰⁷⁴) − 1 ≈ −745.4` for `f64`.
+pub(super) fn underflow_logit<F: Float>() -> f64 {
+    let smallest = F::min_positive_value().to_f64_lossless() * F::epsilon().to_f64_lossless();
+    smallest.ln() - 1.0
 }
 
 /// `grad_z = r ⊙ (u − rᵀu)`.
@@ -77,8 +115,9 @@ mod tests {
         let dist = [0.5f64, 1.0, 3.0, 0.7];
         for sigma in [0.1, 1.0, 10.0] {
             let want = literal(&dist, sigma);
-            let stable = Gibbs::stable(&dist, 0.5, sigma);
-            let naive = Gibbs::naive(&dist, sigma);
+            let mut live = Vec::new();
+            let stable = Gibbs::stable(&dist, 0.5, sigma, &mut live);
+            let naive = Gibbs::naive(&dist, sigma, &mut live);
             for (&d, w) in dist.iter().zip(&want) {
                 assert!((stable.weight(d) - w).abs() < 1e-14);
                 assert!((naive.weight(d) - w).abs() < 1e-14);

@@ -460,3 +460,97 @@ fn mismatched_output_panics() {
 fn hand_built_bad_alpha_panics() {
     dense(Map::Entmax { alpha: 3.0 }, &[1.0f64], 1.0);
 }
+
+/// Naive reference for the batched solver of the soft pass: each row through the per-row maps.
+fn check_tile_rows<F: Float>(map: Map, rows: &[Vec<f64>], sigma: f64, tol: f64) {
+    let k = rows[0].len();
+    let dist: Vec<F> = rows
+        .iter()
+        .flatten()
+        .map(|&v| F::from_f64_round(v))
+        .collect();
+    let mut r = vec![F::one(); dist.len()];
+    let mut stats = vec![RowStats::default(); rows.len()];
+    let mut scratch = RowScratch::new(k);
+    map.tile_rows(&dist, k, sigma, true, &mut r, &mut stats, &mut scratch);
+    for ((row, got), st) in dist.chunks_exact(k).zip(r.chunks_exact(k)).zip(&stats) {
+        let want = dense(map, row, sigma);
+        let context = format!("{map} {} sigma={sigma:e} row={row:?}", F::NAME);
+        for (g, w) in got.iter().zip(&want) {
+            let (g, w) = (g.to_f64_lossless(), w.to_f64_lossless());
+            assert!((g - w).abs() <= tol, "{context}: {got:?} vs {want:?}");
+        }
+        let want: Vec<f64> = want.iter().map(|v| v.to_f64_lossless()).collect();
+        let loss: f64 = want
+            .iter()
+            .zip(row)
+            .map(|(w, d)| w * d.to_f64_lossless())
+            .sum();
+        let d_max = row.iter().map(|d| d.to_f64_lossless()).fold(0.0, f64::max);
+        assert!((st.loss - loss).abs() <= tol * d_max, "{context}: loss");
+        let soft_min = map.soft_min(row, sigma);
+        let scale = 1.0 + soft_min.abs() + sigma * (k as f64 + 1.0).ln();
+        assert!(
+            (st.soft_min - soft_min).abs() <= tol * scale,
+            "{context}: soft-min {} vs {soft_min}",
+            st.soft_min
+        );
+        let entropy: f64 = want.iter().filter(|&&v| v > 0.0).map(|v| -v * v.ln()).sum();
+        assert!(
+            (st.entropy - entropy).abs() <= 10.0 * tol * (1.0 + (k as f64).ln()),
+            "{context}: entropy {} vs {entropy}",
+            st.entropy
+        );
+        if map != Map::Softmax {
+            let nnz = want.iter().filter(|&&v| v != 0.0).count();
+            assert!(
+                st.nnz.abs_diff(nnz) <= usize::from(F::NAME == "f32"),
+                "{context}"
+            );
+        }
+    }
+}
+
+#[test]
+fn tile_rows_match_the_per_row_maps() {
+    let mut rng = Rng::new(9);
+    let mut tiles: Vec<Vec<Vec<f64>>> = hard_rows().into_iter().map(|r| vec![r]).collect();
+    for &(m, k, scale) in &[(5, 64, 50.0), (3, 19, 4.0), (7, 256, 300.0), (2, 8, 1e-3)] {
+        tiles.push((0..m).map(|_| random_row(&mut rng, k, scale)).collect());
+    }
+    let maps = [
+        Map::Softmax,
+        Map::Entmax15,
+        Map::Sparsemax,
+        Map::Entmax { alpha: 1.3 },
+        Map::Hard,
+    ];
+    for map in maps {
+        for sigma in temperatures().step_by(3).chain([0.37, 2.5, 31.0]) {
+            for rows in &tiles {
+                check_tile_rows::<f64>(map, rows, sigma, 1e-12);
+                check_tile_rows::<f32>(map, rows, sigma, 2e-6);
+            }
+        }
+    }
+}
+
+#[test]
+fn tile_rows_without_diagnostics_give_the_same_weights_and_loss() {
+    let mut rng = Rng::new(3);
+    let k = 40;
+    let dist: Vec<f32> = (0..6 * k).map(|_| 30.0 * rng.uniform() as f32).collect();
+    for map in [Map::Softmax, Map::Entmax15, Map::Sparsemax] {
+        let mut a = vec![0.0f32; dist.len()];
+        let mut b = vec![0.0f32; dist.len()];
+        let mut sa = vec![RowStats::default(); 6];
+        let mut sb = vec![RowStats::default(); 6];
+        let mut scratch = RowScratch::new(k);
+        map.tile_rows(&dist, k, 3.0, true, &mut a, &mut sa, &mut scratch);
+        map.tile_rows(&dist, k, 3.0, false, &mut b, &mut sb, &mut scratch);
+        assert_eq!(a, b);
+        for (x, y) in sa.iter().zip(&sb) {
+            assert_eq!((x.loss, x.nnz), (y.loss, y.nnz));
+        }
+    }
+}
