@@ -1,0 +1,928 @@
+//! What Elkan's and Hamerly's algorithms share: distance bounds that are safe against the rounding
+//! of Lloyd's distance tiles, the per-leaf pass, and the iteration driver.
+//!
+//! # Exactly Lloyd's labels
+//!
+//! Lloyd labels point `i` with the argmin (lowest index on ties) of the *computed* distances
+//! `d̃_ij` of [`tile_sq_distances`], not of the true `d_ij = ‖x_i − c_j‖²`. Both kinds of
+//! accelerated pass reproduce that choice without computing most of the `d̃_ij`:
+//!
+//! * **The rounding of a tile is bounded.** For the expanded form `‖x‖² − 2x·c + ‖c‖²` (any
+//!   summation order of the dot product, with or without FMA) and for the direct sum of squared
+//!   differences alike, `|d̃_ij − d_ij| ≤ ε_ij = κ (‖x_i‖ + ‖c_j‖)²` with `κ = (d + 8) ε_F`, where
+//!   `ε_F` is the machine epsilon of the data's type (twice the standard `γ_{d+4}` bound).
+//! * **A center is excluded only with proof.** If `d_ij − ε_ij > d_ib + ε_ib` then
+//!   `d̃_ij > d̃_ib`, so `j` is not Lloyd's choice. The bounds (upper `u_i ≥ ‖x_i − c_{a_i}‖`,
+//!   lower `l_ij ≤ ‖x_i − c_j‖`, center–center distances) are on *true* distances, rounded
+//!   outwards, and a center counts as excluded when its lower bound exceeds the reach
+//!   `r_i = √(u_i² + 2 max_j ε_ij)`.
+//! * **A point whose label is still open** gets exact distances (a direct `f64` sum, relative
+//!   error below `η = (d + 8) ε_f64`) to the centers that survive. If one center is then provably
+//!   below all others, that is Lloyd's label. If two lie within each other's rounding band (a
+//!   near-tie), or if so many points of a tile are open that a GEMM is cheaper, the pass computes
+//!   the very tile Lloyd computes (same rows, same norms, same kernel) and takes its argmin.
+//!
+//! Weighted sums are accumulated per leaf in row order and reduced in leaf order exactly as in
+//! [`super::lloyd`], so the new centers are bit-identical to Lloyd's, and so is everything that
+//! follows from them (relocation, center shift, stop reason), for any thread count.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::algorithm::{IterationEvent, KMeansFit, StopReason};
+use super::hyperparams::Algorithm;
+use super::lloyd::{update_centers, Assignment, LloydWorkspace, TILE_ROWS};
+use super::model::KMeansModel;
+use crate::data::Samples;
+use crate::distance::{argmin, row_sq_norms, tile_sq_distances, DIRECT_MAX_DIM};
+use crate::float::Float;
+use crate::parallel::{leaf_range, n_leaves, LEAF_ROWS};
+
+/// One point's bounds, as the pruning rules see them.
+pub(crate) struct PointBounds<'a> {
+    /// `u_i ≥ ‖x_i − c_{a_i}‖`.
+    pub upper: &'a mut f64,
+    /// Whether `u_i` may be loose (a center moved since it was last computed exactly).
+    pub stale: &'a mut bool,
+    /// Lower bounds, rounded down to `f32`: one per center (Elkan) or one for all centers but
+    /// the point's own (Hamerly).
+    pub lower: &'a mut [f32],
+}
+
+/// The pruning rules of one accelerated algorithm.
+pub(crate) trait Pruning {
+    /// The algorithm, for events and the fit's record.
+    const ALGORITHM: Algorithm;
+
+    /// Lower bounds stored per point with `k` centers.
+    fn lower_len(k: usize) -> usize;
+
+    /// Brings the bounds of point `i` (label `a`) up to date with the last center drift and
+    /// returns whether every other center is provably not Lloyd's choice.
+    fn screen<F: Float>(pass: &Pass<'_, '_, F>, i: usize, a: usize, b: PointBounds<'_>) -> bool;
+
+    /// Decides the label of a point that `screen` left open, from exact distances; `None` for
+    /// a near-tie that only Lloyd's own tile can settle. `scratch` holds at most `k` entries.
+    fn resolve<F: Float>(
+        pass: &Pass<'_, '_, F>,
+        i: usize,
+        a: usize,
+        b: PointBounds<'_>,
+        scratch: &mut Vec<(usize, f64)>,
+    ) -> Option<usize>;
+
+    /// Resets the bounds of point `i`, now labelled `a`, from its row `d̃_i·` of Lloyd's tile.
+    fn from_row<F: Float>(
+        pass: &Pass<'_, '_, F>,
+        i: usize,
+        a: usize,
+        row: &[F],
+        b: PointBounds<'_>,
+    );
+
+    /// Forgets what the bounds knew about the point's own center after relocation moved the
+    /// point to another cluster.
+    fn forget(b: PointBounds<'_>);
+}
+
+/// Distances between the current centers and how far each moved in the last update.
+pub(crate) struct CenterGeometry {
+    k: usize,
+    /// `≥ ‖c_j‖`.
+    c_norm: Vec<f64>,
+    /// `max_j c_norm[j]`.
+    c_max: f64,
+    /// `cc[a·k + j] ≤ ‖c_a − c_j‖`.
+    pub cc: Vec<f64>,
+    /// `s[a] = ½ min_{j≠a} cc[a·k + j]` (infinite for `k = 1`).
+    pub s: Vec<f64>,
+    /// `drift[j] ≥ ‖c_j^new − c_j^old‖` over the last update (zero before the first).
+    pub drift: Vec<f64>,
+    /// The largest drift, its center, and the second largest.
+    drift_top: (f64, usize, f64),
+}
+
+impl CenterGeometry {
+    /// The largest drift of a center other than `a`.
+    pub fn max_drift_except(&self, a: usize) -> f64 {
+        let (m1, j1, m2) = self.drift_top;
+        if a == j1 {
+            m2
+        } else {
+            m1
+        }
+    }
+}
+
+/// Everything a leaf needs to read during one pass.
+pub(crate) struct Pass<'s, 'a, F: Float> {
+    samples: &'s Samples<'a, F>,
+    centers: &'s [F],
+    c_norms: &'s [F],
+    x_norms: &'s [F],
+    x_norm: &'s [f64],
+    /// Distances between centers and their drift.
+    pub geo: &'s CenterGeometry,
+    kappa: f64,
+    eta: f64,
+    first: bool,
+    tile_speedup: usize,
+}
+
+impl<F: Float> Pass<'_, '_, F> {
+    /// Number of centers.
+    pub fn k(&self) -> usize {
+        self.geo.k
+    }
+
+    /// Exact `‖x_i − c_j‖²` (direct `f64` sum; relative error below `η`).
+    #[inline]
+    pub fn exact(&self, i: usize, j: usize) -> f64 {
+        let d = self.samples.n_features();
+        direct_sq_distance(self.samples.row(i), &self.centers[j * d..(j + 1) * d])
+    }
+
+    /// `ε_ij`, the bound on the rounding of Lloyd's `d̃_ij`.
+    #[inline]
+    pub fn eps(&self, i: usize, j: usize) -> f64 {
+        self.kappa * (self.x_norm[i] + self.geo.c_norm[j]).powi(2)
+    }
+
+    /// `r_i`: a center whose true distance to `x_i` exceeds this cannot be Lloyd's choice while
+    /// the point's own center is within `u`.
+    #[inline]
+    pub fn reach(&self, i: usize, u: f64) -> f64 {
+        let e = self.kappa * (self.x_norm[i] + self.geo.c_max).powi(2);
+        (u * u + 2.0 * e).sqrt() * (1.0 + self.eta)
+    }
+
+    /// An upper bound on `√D` for an exact squared distance `D`.
+    #[inline]
+    pub fn upper(&self, sq: f64) -> f64 {
+        sq.sqrt() * (1.0 + self.eta)
+    }
+
+    /// A lower bound on `√D` for an exact squared distance `D`.
+    #[inline]
+    pub fn lower(&self, sq: f64) -> f64 {
+        sq.sqrt() * (1.0 - self.eta)
+    }
+
+    /// Bounds `(lower, upper)` on `‖x_i − c_j‖` from Lloyd's `d̃_ij`.
+    #[inline]
+    pub fn tile_bounds(&self, i: usize, j: usize, tile: F) -> (f64, f64) {
+        let (t, e) = (tile.to_f64_lossless(), self.eps(i, j));
+        (self.lower((t - e).max(0.0)), self.upper(t + e))
+    }
+
+    /// Whether exact distances `sq_b` (the smallest) and `sq_j` are close enough that Lloyd's
+    /// rounding might rank `j` at or below `b`.
+    #[inline]
+    pub fn near_tie(&self, i: usize, b: usize, sq_b: f64, j: usize, sq_j: f64) -> bool {
+        sq_j * (1.0 - self.eta) - self.eps(i, j) <= sq_b * (1.0 + self.eta) + self.eps(i, b)
+    }
+
+    /// Rounds up a sum of bounds (drift updates).
+    #[inline]
+    pub fn round_up(&self, v: f64) -> f64 {
+        v * (1.0 + 4.0 * f64::EPSILON)
+    }
+}
+
+/// `Σ_t (a_t − b_t)²` in `f64` with four interleaved accumulators.
+#[inline]
+pub(crate) fn direct_sq_distance<F: Float>(a: &[F], b: &[F]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for t in 0..4 {
+            let v = x[t].to_f64_lossless() - y[t].to_f64_lossless();
+            acc[t] += v * v;
+        }
+    }
+    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (x, y) in ra.iter().zip(rb) {
+        let v = x.to_f64_lossless() - y.to_f64_lossless();
+        s += v * v;
+    }
+    s
+}
+
+/// `x` rounded down to an `f32` (for a non-negative lower bound).
+#[inline]
+pub(crate) fn f32_down(x: f64) -> f32 {
+    let y = x as f32;
+    if y as f64 > x && y > 0.0 {
+        f32::from_bits(y.to_bits() - 1)
+    } else {
+        y
+    }
+}
+
+/// Per-leaf scratch and partial sums.
+struct Leaf<F> {
+    tile: Vec<F>,
+    open: Vec<usize>,
+    ties: Vec<usize>,
+    scratch: Vec<(usize, f64)>,
+    sums: Vec<f64>,
+    weights: Vec<f64>,
+    counts: Vec<usize>,
+    inertia: f64,
+    changed: usize,
+    tiles: usize,
+}
+
+/// Buffers and bounds of an accelerated fit, allocated once.
+pub(crate) struct AccelWorkspace<F> {
+    k: usize,
+    d: usize,
+    lower_len: usize,
+    x_norms: Vec<F>,
+    x_norm: Vec<f64>,
+    c_norms: Vec<F>,
+    geo: CenterGeometry,
+    upper: Vec<f64>,
+    stale: Vec<bool>,
+    lower: Vec<f32>,
+    leaves: Vec<Leaf<F>>,
+    prev_labels: Vec<usize>,
+    passes: usize,
+    /// The reduced result of the last pass.
+    pub total: Assignment,
+    /// Lloyd tiles computed in the last pass (diagnostics).
+    pub tiles: usize,
+}
+
+impl<F: Float> AccelWorkspace<F> {
+    /// Allocates everything for `k` centers and the rules `P`.
+    pub fn new<P: Pruning>(samples: &Samples<'_, F>, k: usize) -> Self {
+        let (n, d) = (samples.n_samples(), samples.n_features());
+        let mut x_norms = vec![F::zero(); n];
+        x_norms
+            .par_chunks_mut(LEAF_ROWS)
+            .zip(samples.points().par_chunks(LEAF_ROWS * d))
+            .for_each(|(out, x)| row_sq_norms(x, d, out));
+        let eta = eta(d);
+        let x_norm = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let s: f64 = samples
+                    .row(i)
+                    .iter()
+                    .map(|v| v.to_f64_lossless().powi(2))
+                    .sum();
+                s.sqrt() * (1.0 + eta)
+            })
+            .collect();
+        let lower_len = P::lower_len(k);
+        let leaves = (0..n_leaves(n))
+            .map(|_| Leaf {
+                tile: vec![F::zero(); TILE_ROWS * k],
+                open: Vec::with_capacity(TILE_ROWS),
+                ties: Vec::with_capacity(TILE_ROWS),
+                scratch: Vec::with_capacity(k),
+                sums: vec![0.0; k * d],
+                weights: vec![0.0; k],
+                counts: vec![0; k],
+                inertia: 0.0,
+                changed: 0,
+                tiles: 0,
+            })
+            .collect();
+        AccelWorkspace {
+            k,
+            d,
+            lower_len,
+            x_norms,
+            x_norm,
+            c_norms: vec![F::zero(); k],
+            geo: CenterGeometry {
+                k,
+                c_norm: vec![0.0; k],
+                c_max: 0.0,
+                cc: vec![0.0; k * k],
+                s: vec![0.0; k],
+                drift: vec![0.0; k],
+                drift_top: (0.0, 0, 0.0),
+            },
+            upper: vec![f64::INFINITY; n],
+            stale: vec![true; n],
+            lower: vec![0.0; n * lower_len],
+            leaves,
+            prev_labels: vec![usize::MAX; n],
+            passes: 0,
+            total: Assignment {
+                sums: vec![0.0; k * d],
+                weights: vec![0.0; k],
+                counts: vec![0; k],
+                cluster_inertia: vec![0.0; k],
+                inertia: 0.0,
+                changed: 0,
+            },
+            tiles: 0,
+        }
+    }
+}
+
+/// Relative error allowed for an exact (direct `f64`) squared distance in `d` dimensions.
+fn eta(d: usize) -> f64 {
+    (d + 8) as f64 * f64::EPSILON
+}
+
+/// `κ` of the tile rounding bound `ε_ij = κ (‖x_i‖ + ‖c_j‖)²` for data of type `F`.
+fn kappa<F: Float>(d: usize) -> f64 {
+    (d + 8) as f64 * F::epsilon().to_f64_lossless()
+}
+
+/// How many open points' exact distances cost as much as one Lloyd tile row, roughly: the tile
+/// is a GEMM above [`DIRECT_MAX_DIM`] and a plain loop like ours below it.
+fn tile_speedup(d: usize) -> usize {
+    if d > DIRECT_MAX_DIM {
+        16
+    } else {
+        2
+    }
+}
+
+impl<F: Float> AccelWorkspace<F> {
+    /// One assignment pass at `centers` (`k × d`): writes `labels` (identical to Lloyd's) and
+    /// leaves the weighted sums in [`AccelWorkspace::total`]. The first pass computes every tile.
+    pub fn assign<P: Pruning>(
+        &mut self,
+        samples: &Samples<'_, F>,
+        centers: &[F],
+        labels: &mut [usize],
+    ) {
+        let (k, d, n) = (self.k, self.d, samples.n_samples());
+        assert_eq!(centers.len(), k * d, "assign: centers must be k × d");
+        assert_eq!(
+            labels.len(),
+            n,
+            "assign: labels must have one entry per point"
+        );
+        row_sq_norms(centers, d, &mut self.c_norms);
+        self.update_geometry(centers);
+
+        let pass = Pass {
+            samples,
+            centers,
+            c_norms: &self.c_norms,
+            x_norms: &self.x_norms,
+            x_norm: &self.x_norm,
+            geo: &self.geo,
+            kappa: kappa::<F>(d),
+            eta: eta(d),
+            first: self.passes == 0,
+            tile_speedup: tile_speedup(d),
+        };
+        let m = self.lower_len;
+        self.leaves
+            .par_iter_mut()
+            .zip(labels.par_chunks_mut(LEAF_ROWS))
+            .zip(self.upper.par_chunks_mut(LEAF_ROWS))
+            .zip(self.stale.par_chunks_mut(LEAF_ROWS))
+            .zip(self.lower.par_chunks_mut(LEAF_ROWS * m))
+            .enumerate()
+            .for_each(|(l, ((((leaf, labels), upper), stale), lower))| {
+                let bounds = LeafBounds {
+                    upper,
+                    stale,
+                    lower,
+                    m,
+                };
+                assign_leaf::<F, P>(&pass, leaf_range(l, n), leaf, labels, bounds);
+            });
+        self.passes += 1;
+
+        let total = &mut self.total;
+        total.sums.iter_mut().for_each(|v| *v = 0.0);
+        total.weights.iter_mut().for_each(|v| *v = 0.0);
+        total.counts.iter_mut().for_each(|v| *v = 0);
+        total.inertia = 0.0;
+        total.changed = 0;
+        self.tiles = 0;
+        for leaf in &self.leaves {
+            for (a, b) in total.sums.iter_mut().zip(&leaf.sums) {
+                *a += b;
+            }
+            for (a, b) in total.weights.iter_mut().zip(&leaf.weights) {
+                *a += b;
+            }
+            for (a, b) in total.counts.iter_mut().zip(&leaf.counts) {
+                *a += b;
+            }
+            total.inertia += leaf.inertia;
+            total.changed += leaf.changed;
+            self.tiles += leaf.tiles;
+        }
+    }
+
+    /// Moves the centers exactly as Lloyd does ([`update_centers`], with its relocation of
+    /// empty clusters) from `centers` into `next`, then records how far each center moved and
+    /// forgets the bounds of relocated points. Returns the number of relocations.
+    pub fn update<P: Pruning>(
+        &mut self,
+        samples: &Samples<'_, F>,
+        centers: &[F],
+        labels: &mut [usize],
+        next: &mut [F],
+    ) -> usize {
+        let has_empty = self.total.weights.iter().any(|&w| w <= 0.0);
+        if has_empty {
+            self.prev_labels.copy_from_slice(labels);
+        }
+        let relocated = update_centers(samples, centers, labels, &mut self.total, next);
+        if relocated > 0 {
+            let m = self.lower_len;
+            for (i, (&now, &before)) in labels.iter().zip(&self.prev_labels).enumerate() {
+                if now != before {
+                    P::forget(PointBounds {
+                        upper: &mut self.upper[i],
+                        stale: &mut self.stale[i],
+                        lower: &mut self.lower[i * m..(i + 1) * m],
+                    });
+                }
+            }
+        }
+
+        let d = self.d;
+        let eta = eta(d);
+        let mut top = (0.0, 0, 0.0);
+        for (j, (old, new)) in centers
+            .chunks_exact(d)
+            .zip(next.chunks_exact(d))
+            .enumerate()
+        {
+            let moved = direct_sq_distance(old, new).sqrt() * (1.0 + eta);
+            self.geo.drift[j] = moved;
+            if moved > top.0 {
+                top = (moved, j, top.0);
+            } else if moved > top.2 {
+                top.2 = moved;
+            }
+        }
+        self.geo.drift_top = top;
+        relocated
+    }
+
+    /// Center norms and center–center distances of the current centers.
+    fn update_geometry(&mut self, centers: &[F]) {
+        let (k, d) = (self.k, self.d);
+        let eta = eta(d);
+        let geo = &mut self.geo;
+        for (j, c) in centers.chunks_exact(d).enumerate() {
+            let s: f64 = c.iter().map(|v| v.to_f64_lossless().powi(2)).sum();
+            geo.c_norm[j] = s.sqrt() * (1.0 + eta);
+        }
+        geo.c_max = geo.c_norm.iter().cloned().fold(0.0, f64::max);
+        for a in 0..k {
+            geo.cc[a * k + a] = 0.0;
+            for j in a + 1..k {
+                let v =
+                    direct_sq_distance(&centers[a * d..(a + 1) * d], &centers[j * d..(j + 1) * d])
+                        .sqrt()
+                        * (1.0 - eta);
+                geo.cc[a * k + j] = v;
+                geo.cc[j * k + a] = v;
+            }
+        }
+        for a in 0..k {
+            let row = &geo.cc[a * k..(a + 1) * k];
+            let nearest = row
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != a)
+                .map(|(_, &v)| v)
+                .fold(f64::INFINITY, f64::min);
+            geo.s[a] = 0.5 * nearest;
+        }
+    }
+}
+
+/// A leaf's share of the bounds.
+struct LeafBounds<'a> {
+    upper: &'a mut [f64],
+    stale: &'a mut [bool],
+    lower: &'a mut [f32],
+    m: usize,
+}
+
+impl LeafBounds<'_> {
+    fn point(&mut self, r: usize) -> PointBounds<'_> {
+        PointBounds {
+            upper: &mut self.upper[r],
+            stale: &mut self.stale[r],
+            lower: &mut self.lower[r * self.m..(r + 1) * self.m],
+        }
+    }
+}
+
+/// Lloyd's tile for rows `rows` (the same call Lloyd makes), into `tile`.
+fn lloyd_tile<F: Float>(pass: &Pass<'_, '_, F>, rows: Range<usize>, tile: &mut [F]) {
+    let d = pass.samples.n_features();
+    let k = pass.k();
+    let x = &pass.samples.points()[rows.start * d..rows.end * d];
+    tile_sq_distances(
+        x,
+        &pass.x_norms[rows.clone()],
+        pass.centers,
+        pass.c_norms,
+        d,
+        &mut tile[..rows.len() * k],
+    );
+}
+
+fn set_label(slot: &mut usize, j: usize, changed: &mut usize) {
+    if *slot != j {
+        *changed += 1;
+        *slot = j;
+    }
+}
+
+fn assign_leaf<F: Float, P: Pruning>(
+    pass: &Pass<'_, '_, F>,
+    rows: Range<usize>,
+    leaf: &mut Leaf<F>,
+    labels: &mut [usize],
+    mut bounds: LeafBounds<'_>,
+) {
+    let (k, d) = (pass.k(), pass.samples.n_features());
+    leaf.sums.iter_mut().for_each(|v| *v = 0.0);
+    leaf.weights.iter_mut().for_each(|v| *v = 0.0);
+    leaf.counts.iter_mut().for_each(|v| *v = 0);
+    leaf.inertia = 0.0;
+    leaf.changed = 0;
+    leaf.tiles = 0;
+
+    // Tiles start where Lloyd's start, so a tile computed here is bit-identical to Lloyd's.
+    let mut start = rows.start;
+    while start < rows.end {
+        let end = (start + TILE_ROWS).min(rows.end);
+        leaf.open.clear();
+        leaf.ties.clear();
+        for i in start..end {
+            let r = i - rows.start;
+            if pass.first || !P::screen(pass, i, labels[r], bounds.point(r)) {
+                leaf.open.push(i);
+            }
+        }
+
+        let gemm = pass.first || leaf.open.len() * pass.tile_speedup >= end - start;
+        if !gemm {
+            for &i in &leaf.open {
+                let r = i - rows.start;
+                match P::resolve(pass, i, labels[r], bounds.point(r), &mut leaf.scratch) {
+                    Some(j) => set_label(&mut labels[r], j, &mut leaf.changed),
+                    None => leaf.ties.push(i),
+                }
+            }
+        }
+        let from_tile = if gemm { &leaf.open } else { &leaf.ties };
+        if !from_tile.is_empty() {
+            lloyd_tile(pass, start..end, &mut leaf.tile);
+            leaf.tiles += 1;
+            for &i in from_tile {
+                let r = i - rows.start;
+                let row = &leaf.tile[(i - start) * k..(i - start + 1) * k];
+                let j = argmin(row);
+                set_label(&mut labels[r], j, &mut leaf.changed);
+                P::from_row(pass, i, j, row, bounds.point(r));
+            }
+        }
+
+        // Row order, as in Lloyd's pass: the sums come out bit-identical.
+        for i in start..end {
+            let r = i - rows.start;
+            let j = labels[r];
+            let w = pass.samples.weight(i);
+            leaf.inertia += w * bounds.upper[r] * bounds.upper[r];
+            leaf.weights[j] += w;
+            leaf.counts[j] += 1;
+            for (s, v) in leaf.sums[j * d..(j + 1) * d]
+                .iter_mut()
+                .zip(pass.samples.row(i))
+            {
+                *s += w * v.to_f64_lossless();
+            }
+        }
+        start = end;
+    }
+}
+
+/// Iterations of an accelerated algorithm from `centers`; the same contract, and the same
+/// result, as [`super::algorithm::lloyd`]. The final assignment (exact inertia) is Lloyd's own.
+pub(crate) fn run<F: Float, P: Pruning>(
+    samples: &Samples<'_, F>,
+    mut centers: Vec<F>,
+    max_iter: usize,
+    tol: f64,
+    run: usize,
+    observer: &(dyn Fn(&IterationEvent) + Sync),
+) -> KMeansFit<F> {
+    let n = samples.n_samples();
+    let d = samples.n_features();
+    let k = centers.len() / d;
+    let mut ws = AccelWorkspace::new::<P>(samples, k);
+    let mut labels = vec![usize::MAX; n];
+    let mut next = centers.clone();
+    let mut stop = StopReason::MaxIter;
+    let mut n_iter = 0;
+    let mut n_relocations = 0;
+
+    for iteration in 1..=max_iter {
+        ws.assign::<P>(samples, &centers, &mut labels);
+        let (inertia, changed) = (ws.total.inertia, ws.total.changed);
+        let relocated = ws.update::<P>(samples, &centers, &mut labels, &mut next);
+        n_relocations += relocated;
+        let shift: f64 = centers
+            .iter()
+            .zip(&next)
+            .map(|(a, b)| (a.to_f64_lossless() - b.to_f64_lossless()).powi(2))
+            .sum();
+        std::mem::swap(&mut centers, &mut next);
+        n_iter = iteration;
+
+        let event = IterationEvent {
+            run,
+            iteration,
+            max_iter,
+            inertia,
+            center_shift: shift,
+            changed,
+        };
+        tracing::debug!(
+            run,
+            iteration,
+            inertia,
+            shift,
+            tiles = ws.tiles,
+            algorithm = ?P::ALGORITHM,
+            "accelerated iteration"
+        );
+        observer(&event);
+
+        if iteration > 1 && changed == 0 && relocated == 0 {
+            stop = StopReason::LabelsStable;
+            break;
+        }
+        if shift <= tol {
+            stop = StopReason::CenterShift;
+            break;
+        }
+    }
+    drop(ws);
+
+    let mut last_ws = LloydWorkspace::new(samples, k);
+    let last = last_ws.assign(samples, &centers, &mut labels, true);
+    let centers = ndarray::Array2::from_shape_vec((k, d), centers).expect("k × d centers");
+    KMeansFit {
+        model: KMeansModel::new(centers),
+        labels,
+        inertia: last.inertia,
+        n_iter,
+        stop_reason: stop,
+        n_relocations,
+        cluster_sizes: last.counts.clone(),
+        cluster_weights: last.weights.clone(),
+        cluster_inertia: last.cluster_inertia.clone(),
+        best_run: run,
+        run_inertia: vec![last.inertia],
+        algorithm: P::ALGORITHM,
+    }
+}
+
+/// Side-by-side checks against Lloyd, shared by the tests of [`super::elkan`] and
+/// [`super::hamerly`].
+#[cfg(test)]
+pub(crate) mod testing {
+    use ndarray::{Array2, ArrayView2};
+
+    use super::*;
+    use crate::init::Init;
+    use crate::kmeans::KMeansParams;
+    use crate::parallel::Threads;
+    use crate::rng::Rng;
+
+    /// Runs Lloyd's pass and `P`'s pass side by side from `init` for `iters` iterations on
+    /// `threads` threads, asserting identical labels, relocations and bit-identical centers at
+    /// every iteration. Returns the Lloyd tiles `P` computed after its first pass.
+    pub fn lockstep<F: Float, P: Pruning>(
+        x: ArrayView2<'_, F>,
+        w: Option<&[f64]>,
+        init: &[F],
+        iters: usize,
+        threads: usize,
+    ) -> usize {
+        Threads(threads)
+            .install(|| {
+                let s = Samples::new(x, w).unwrap();
+                let (n, d) = (s.n_samples(), s.n_features());
+                let k = init.len() / d;
+                let mut lw = LloydWorkspace::new(&s, k);
+                let mut aw = AccelWorkspace::<F>::new::<P>(&s, k);
+                let (mut cl, mut ca) = (init.to_vec(), init.to_vec());
+                let (mut nl, mut na) = (init.to_vec(), init.to_vec());
+                let (mut ll, mut la) = (vec![usize::MAX; n], vec![usize::MAX; n]);
+                let mut tiles = 0;
+                for it in 0..iters {
+                    let mut a = lw.assign(&s, &cl, &mut ll, false).clone();
+                    aw.assign::<P>(&s, &ca, &mut la);
+                    if it > 0 {
+                        tiles += aw.tiles;
+                    }
+                    assert_eq!(ll, la, "labels differ at iteration {}", it + 1);
+                    assert_eq!(a.changed, aw.total.changed);
+                    let r1 = update_centers(&s, &cl, &mut ll, &mut a, &mut nl);
+                    let r2 = aw.update::<P>(&s, &ca, &mut la, &mut na);
+                    assert_eq!(r1, r2, "relocations differ at iteration {}", it + 1);
+                    assert_eq!(
+                        ll,
+                        la,
+                        "labels after relocation differ at iteration {}",
+                        it + 1
+                    );
+                    let same = nl
+                        .iter()
+                        .zip(&na)
+                        .all(|(p, q)| p.to_bits_u64() == q.to_bits_u64());
+                    assert!(same, "centers differ at iteration {}", it + 1);
+                    std::mem::swap(&mut cl, &mut nl);
+                    std::mem::swap(&mut ca, &mut na);
+                }
+                tiles
+            })
+            .unwrap()
+    }
+
+    /// Bit patterns, to compare floats exactly.
+    trait Bits {
+        fn to_bits_u64(self) -> u64;
+    }
+    impl<F: Float> Bits for F {
+        fn to_bits_u64(self) -> u64 {
+            self.to_f64_lossless().to_bits()
+        }
+    }
+
+    /// Whole fits with `algorithm` and with Lloyd agree exactly.
+    pub fn same_fit<F: Float>(
+        x: ArrayView2<'_, F>,
+        w: Option<&[f64]>,
+        init: &[F],
+        algorithm: crate::kmeans::Algorithm,
+        max_iter: usize,
+        tol: f64,
+    ) -> usize {
+        let d = x.ncols();
+        let c = Array2::from_shape_fn((init.len() / d, d), |(j, t)| {
+            init[j * d + t].to_f64_lossless()
+        });
+        let params = |a| {
+            KMeansParams::new(c.nrows())
+                .init(Init::Centers(c.clone()))
+                .max_iter(max_iter)
+                .tol(tol)
+                .algorithm(a)
+        };
+        let want = params(crate::kmeans::Algorithm::Lloyd).fit(x, w).unwrap();
+        let got = params(algorithm).fit(x, w).unwrap();
+        assert_eq!(got.algorithm, algorithm);
+        assert_eq!(got.labels, want.labels);
+        assert_eq!(got.n_iter, want.n_iter);
+        assert_eq!(got.stop_reason, want.stop_reason);
+        assert_eq!(got.n_relocations, want.n_relocations);
+        assert_eq!(got.inertia.to_bits(), want.inertia.to_bits());
+        let same = got
+            .centers()
+            .iter()
+            .zip(want.centers())
+            .all(|(p, q)| p.to_bits_u64() == q.to_bits_u64());
+        assert!(same, "final centers differ");
+        want.n_relocations
+    }
+
+    /// Gaussian blobs: `k` centers spread by `sep`, unit noise, shifted by `offset`.
+    pub fn blobs<F: Float>(
+        n: usize,
+        d: usize,
+        k: usize,
+        sep: f64,
+        offset: f64,
+        seed: u64,
+    ) -> Array2<F> {
+        let mut rng = Rng::new(seed);
+        let centers: Vec<f64> = (0..k * d).map(|_| rng.normal() * sep).collect();
+        Array2::from_shape_fn((n, d), |(i, t)| {
+            F::from_f64_round(offset + centers[(i % k) * d + t] + rng.normal())
+        })
+    }
+
+    /// The first `k` rows of `x`, spaced by `step`, as initial centers.
+    pub fn rows_as_centers<F: Float>(x: &Array2<F>, k: usize, step: usize) -> Vec<F> {
+        (0..k).flat_map(|j| x.row(j * step).to_vec()).collect()
+    }
+
+    /// Points on an integer lattice (many exact ties between lattice centers).
+    pub fn lattice<F: Float>(n: usize, d: usize, side: usize, seed: u64) -> Array2<F> {
+        let mut rng = Rng::new(seed);
+        Array2::from_shape_fn((n, d), |_| {
+            F::from_f64_round((rng.uniform() * side as f64).floor())
+        })
+    }
+
+    /// Every case of the exactness contract, run against Lloyd in lockstep and as whole fits.
+    pub fn exactness_suite<P: Pruning>() {
+        let alg = P::ALGORITHM;
+
+        // Blobs on both distance paths (direct for d ≤ 8, GEMM above), both precisions,
+        // several leaves, random weights.
+        for &(n, d, k) in &[(5000, 2, 8), (4500, 20, 7), (2100, 9, 16)] {
+            let x64 = blobs::<f64>(n, d, k, 4.0, 0.0, n as u64);
+            let x32 = blobs::<f32>(n, d, k, 4.0, 0.0, n as u64);
+            let mut rng = Rng::new(7);
+            let w: Vec<f64> = (0..n).map(|_| 0.25 + rng.uniform()).collect();
+            lockstep::<f64, P>(x64.view(), Some(&w), &rows_as_centers(&x64, k, 3), 12, 1);
+            lockstep::<f32, P>(x32.view(), None, &rows_as_centers(&x32, k, 3), 12, 2);
+            let _ = same_fit(
+                x64.view(),
+                Some(&w),
+                &rows_as_centers(&x64, k, 3),
+                alg,
+                100,
+                0.0,
+            );
+            let _ = same_fit(
+                x32.view(),
+                None,
+                &rows_as_centers(&x32, k, 5),
+                alg,
+                100,
+                1e-6,
+            );
+        }
+
+        // Far from the origin in f32: the expanded form's rounding band is wide, so near-ties
+        // are frequent and must be settled by Lloyd's own tiles.
+        let far = blobs::<f32>(3000, 16, 6, 0.5, 300.0, 3);
+        lockstep::<f32, P>(far.view(), None, &rows_as_centers(&far, 6, 1), 15, 2);
+        let _ = same_fit(far.view(), None, &rows_as_centers(&far, 6, 1), alg, 60, 0.0);
+
+        // Lattices: exact ties between centers, duplicated points, points on centers.
+        for &(d, side) in &[(2, 6), (12, 3)] {
+            let x32 = lattice::<f32>(2600, d, side, 11);
+            let x64 = lattice::<f64>(2600, d, side, 11);
+            lockstep::<f32, P>(x32.view(), None, &rows_as_centers(&x32, 9, 1), 10, 1);
+            lockstep::<f64, P>(x64.view(), None, &rows_as_centers(&x64, 9, 1), 10, 2);
+            let _ = same_fit(x64.view(), None, &rows_as_centers(&x64, 9, 1), alg, 50, 0.0);
+        }
+
+        // Points exactly halfway between two centers, and one ulp to either side.
+        let mut pts = Vec::new();
+        for t in 0..300 {
+            let y = t as f64 * 0.37;
+            for dx in [-f64::EPSILON, 0.0, f64::EPSILON] {
+                pts.extend_from_slice(&[1.0 + dx, y, 0.5]);
+            }
+        }
+        let x = Array2::from_shape_vec((pts.len() / 3, 3), pts).unwrap();
+        let init = [0.0, 0.0, 0.5, 2.0, 0.0, 0.5, 1.0, 500.0, 0.5];
+        lockstep::<f64, P>(x.view(), None, &init, 8, 2);
+        let _ = same_fit(x.view(), None, &init, alg, 30, 0.0);
+
+        // k = 1 and k = n.
+        let x = blobs::<f64>(40, 3, 4, 3.0, 0.0, 5);
+        lockstep::<f64, P>(x.view(), None, &rows_as_centers(&x, 1, 1), 4, 1);
+        lockstep::<f64, P>(x.view(), None, &rows_as_centers(&x, 40, 1), 4, 1);
+        let _ = same_fit(x.view(), None, &rows_as_centers(&x, 40, 1), alg, 10, 0.0);
+
+        // An empty cluster from the start: relocation moves a point, whose bounds must reset.
+        // Zero weights are never relocated.
+        let x = blobs::<f64>(3000, 2, 3, 6.0, 0.0, 9);
+        let mut w = vec![1.0; 3000];
+        w[..300].iter_mut().for_each(|v| *v = 0.0);
+        let mut init = rows_as_centers(&x, 3, 1);
+        init.extend_from_slice(&[1e4, 1e4, -1e4, 1e4]);
+        lockstep::<f64, P>(x.view(), Some(&w), &init, 10, 2);
+        assert!(same_fit(x.view(), Some(&w), &init, alg, 50, 0.0) > 0);
+    }
+
+    /// The same labels and centers on 1, 2 and 4 threads, with pruning doing real work.
+    pub fn thread_independence<P: Pruning>() {
+        let x = blobs::<f32>(9000, 4, 10, 8.0, 0.0, 21);
+        let init = rows_as_centers(&x, 10, 7);
+        let mut tiles = Vec::new();
+        for t in [1, 2, 4] {
+            tiles.push(lockstep::<f32, P>(x.view(), None, &init, 15, t));
+        }
+        assert!(tiles.iter().all(|&t| t == tiles[0]));
+        // 9000 rows make 36 tiles a pass; well-separated blobs leave most of them unneeded.
+        assert!(
+            tiles[0] < 36 * 14 / 4,
+            "pruning computed {} tiles",
+            tiles[0]
+        );
+    }
+}
