@@ -169,6 +169,12 @@ impl<F: Float> Pass<'_, '_, F> {
         sq.sqrt() * (1.0 - self.eta)
     }
 
+    /// A lower bound on `‖x_i − c_j‖²` from a computed `d̃_ij` (before the square root).
+    #[inline]
+    pub fn tile_lower_sq(&self, i: usize, j: usize, tile: F) -> f64 {
+        (tile.to_f64_lossless() - self.eps(i, j)).max(0.0)
+    }
+
     /// Bounds `(lower, upper)` on `‖x_i − c_j‖` from Lloyd's `d̃_ij`.
     #[inline]
     pub fn tile_bounds(&self, i: usize, j: usize, tile: F) -> (f64, f64) {
@@ -210,15 +216,12 @@ pub(crate) fn direct_sq_distance<F: Float>(a: &[F], b: &[F]) -> f64 {
     s
 }
 
-/// `x` rounded down to an `f32` (for a non-negative lower bound).
+/// `x ≥ 0` rounded down to an `f32` (for a lower bound), without branches: the slack of
+/// `2⁻²²` relative covers the conversion's rounding of normal numbers, the subtracted smallest
+/// normal covers subnormals.
 #[inline]
 pub(crate) fn f32_down(x: f64) -> f32 {
-    let y = x as f32;
-    if y as f64 > x && y > 0.0 {
-        f32::from_bits(y.to_bits() - 1)
-    } else {
-        y
-    }
+    (x * (1.0 - 1.0 / 4194304.0) - f32::MIN_POSITIVE as f64).max(0.0) as f32
 }
 
 /// Per-leaf scratch and partial sums.
@@ -337,11 +340,12 @@ fn kappa<F: Float>(d: usize) -> f64 {
     (d + 8) as f64 * F::epsilon().to_f64_lossless()
 }
 
-/// How many open points' exact distances cost as much as one Lloyd tile row, roughly: the tile
-/// is a GEMM above [`DIRECT_MAX_DIM`] and a plain loop like ours below it.
+/// How many Lloyd tile rows cost as much as one open point's exact distances, roughly: the tile
+/// is a GEMM above [`DIRECT_MAX_DIM`] (measured 30–60 times faster per distance than the scalar
+/// `f64` loop) and a plain loop like ours below it.
 fn tile_speedup(d: usize) -> usize {
     if d > DIRECT_MAX_DIM {
-        16
+        48
     } else {
         2
     }

@@ -113,7 +113,7 @@ impl Pruning for Elkan {
         b: PointBounds<'_>,
     ) {
         for (j, (l, &t)) in b.lower.iter_mut().zip(row).enumerate() {
-            *l = f32_down(pass.tile_bounds(i, j, t).0);
+            *l = f32_down(pass.lower(pass.tile_lower_sq(i, j, t)));
         }
         *b.upper = pass.tile_bounds(i, a, row[a]).1;
         *b.stale = false;

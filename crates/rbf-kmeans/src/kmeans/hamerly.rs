@@ -94,9 +94,9 @@ impl Pruning for Hamerly {
             .iter()
             .enumerate()
             .filter(|&(j, _)| j != a)
-            .map(|(j, &t)| pass.tile_bounds(i, j, t).0)
+            .map(|(j, &t)| pass.tile_lower_sq(i, j, t))
             .fold(f64::INFINITY, f64::min);
-        b.lower[0] = f32_down(second);
+        b.lower[0] = f32_down(pass.lower(second));
         *b.upper = pass.tile_bounds(i, a, row[a]).1;
         *b.stale = false;
     }
