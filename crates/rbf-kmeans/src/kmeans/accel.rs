@@ -16,11 +16,14 @@
 //!   lower `l_ij ≤ ‖x_i − c_j‖`, center–center distances) are on *true* distances, rounded
 //!   outwards, and a center counts as excluded when its lower bound exceeds the reach
 //!   `r_i = √(u_i² + 2 max_j ε_ij)`.
-//! * **A point whose label is still open** gets exact distances (a direct `f64` sum, relative
-//!   error below `η = (d + 8) ε_f64`) to the centers that survive. If one center is then provably
-//!   below all others, that is Lloyd's label. If two lie within each other's rounding band (a
-//!   near-tie), or if so many points of a tile are open that a GEMM is cheaper, the pass computes
-//!   the very tile Lloyd computes (same rows, same norms, same kernel) and takes its argmin.
+//! * **A point whose label is still open** gets its distances computed again. Above
+//!   [`DIRECT_MAX_DIM`] the open points of a tile are gathered into one GEMM (same kernel, other
+//!   rows, so its own rounding, also within `ε`): the label is settled if one center is more than
+//!   `2ε` below all others. At low dimension the surviving centers get exact distances (a direct
+//!   `f64` sum, relative error below `η = (d + 8) ε_f64`) and the label is settled if one center
+//!   is more than `ε` below the others. A near-tie that neither settles, or a tile where half the
+//!   points are open, gets the very tile Lloyd computes (same rows, same norms, same kernel) and
+//!   takes its argmin.
 //!
 //! Weighted sums are accumulated per leaf in row order and reduced in leaf order exactly as in
 //! [`super::lloyd`], so the new centers are bit-identical to Lloyd's, and so is everything that
@@ -72,7 +75,8 @@ pub(crate) trait Pruning {
         scratch: &mut Vec<(usize, f64)>,
     ) -> Option<usize>;
 
-    /// Resets the bounds of point `i`, now labelled `a`, from its row `d̃_i·` of Lloyd's tile.
+    /// Resets the bounds of point `i`, now labelled `a`, from its row of computed distances
+    /// (Lloyd's tile or a GEMM over gathered open points; either is within `ε` of the truth).
     fn from_row<F: Float>(
         pass: &Pass<'_, '_, F>,
         i: usize,
@@ -128,6 +132,7 @@ pub(crate) struct Pass<'s, 'a, F: Float> {
     eta: f64,
     first: bool,
     tile_speedup: usize,
+    gather: bool,
 }
 
 impl<F: Float> Pass<'_, '_, F> {
@@ -173,6 +178,16 @@ impl<F: Float> Pass<'_, '_, F> {
     #[inline]
     pub fn tile_lower_sq(&self, i: usize, j: usize, tile: F) -> f64 {
         (tile.to_f64_lossless() - self.eps(i, j)).max(0.0)
+    }
+
+    /// Whether a row `d̂_i·` computed by the tile kernel on other rows than Lloyd's (so with its
+    /// own rounding, also within `ε`) proves that Lloyd's argmin is `j`: every other center is
+    /// more than `2ε` (ours plus Lloyd's) farther.
+    pub fn settled(&self, i: usize, j: usize, row: &[F]) -> bool {
+        let hi = (row[j].to_f64_lossless() + 2.0 * self.eps(i, j)) * (1.0 + self.eta);
+        row.iter().enumerate().all(|(c, &t)| {
+            c == j || (t.to_f64_lossless() - 2.0 * self.eps(i, c)) * (1.0 - self.eta) > hi
+        })
     }
 
     /// Bounds `(lower, upper)` on `‖x_i − c_j‖` from Lloyd's `d̃_ij`.
@@ -227,6 +242,9 @@ pub(crate) fn f32_down(x: f64) -> f32 {
 /// Per-leaf scratch and partial sums.
 struct Leaf<F> {
     tile: Vec<F>,
+    /// Open rows gathered for one GEMM, and their squared norms (GEMM path only).
+    gathered: Vec<F>,
+    gathered_norms: Vec<F>,
     open: Vec<usize>,
     ties: Vec<usize>,
     scratch: Vec<(usize, f64)>,
@@ -284,6 +302,8 @@ impl<F: Float> AccelWorkspace<F> {
         let leaves = (0..n_leaves(n))
             .map(|_| Leaf {
                 tile: vec![F::zero(); TILE_ROWS * k],
+                gathered: vec![F::zero(); if d > DIRECT_MAX_DIM { TILE_ROWS * d } else { 0 }],
+                gathered_norms: vec![F::zero(); TILE_ROWS],
                 open: Vec::with_capacity(TILE_ROWS),
                 ties: Vec::with_capacity(TILE_ROWS),
                 scratch: Vec::with_capacity(k),
@@ -340,15 +360,12 @@ fn kappa<F: Float>(d: usize) -> f64 {
     (d + 8) as f64 * F::epsilon().to_f64_lossless()
 }
 
-/// How many Lloyd tile rows cost as much as one open point's exact distances, roughly: the tile
-/// is a GEMM above [`DIRECT_MAX_DIM`] (measured 30–60 times faster per distance than the scalar
-/// `f64` loop) and a plain loop like ours below it.
-fn tile_speedup(d: usize) -> usize {
-    if d > DIRECT_MAX_DIM {
-        48
-    } else {
-        2
-    }
+/// How many Lloyd tile rows cost as much as one open point's distances, roughly. Above
+/// [`DIRECT_MAX_DIM`] open points get their rows from one GEMM over just those points, so the
+/// whole tile only pays once half the points are open; below it, the tile is a plain loop like
+/// the exact one.
+fn tile_speedup(_d: usize) -> usize {
+    2
 }
 
 impl<F: Float> AccelWorkspace<F> {
@@ -381,6 +398,7 @@ impl<F: Float> AccelWorkspace<F> {
             eta: eta(d),
             first: self.passes == 0,
             tile_speedup: tile_speedup(d),
+            gather: d > DIRECT_MAX_DIM,
         };
         let m = self.lower_len;
         self.leaves
@@ -575,7 +593,32 @@ fn assign_leaf<F: Float, P: Pruning>(
         }
 
         let gemm = pass.first || leaf.open.len() * pass.tile_speedup >= end - start;
-        if !gemm {
+        if !gemm && pass.gather {
+            let g = leaf.open.len();
+            for (q, &i) in leaf.open.iter().enumerate() {
+                leaf.gathered[q * d..(q + 1) * d].copy_from_slice(pass.samples.row(i));
+                leaf.gathered_norms[q] = pass.x_norms[i];
+            }
+            tile_sq_distances(
+                &leaf.gathered[..g * d],
+                &leaf.gathered_norms[..g],
+                pass.centers,
+                pass.c_norms,
+                d,
+                &mut leaf.tile[..g * k],
+            );
+            for (q, &i) in leaf.open.iter().enumerate() {
+                let r = i - rows.start;
+                let row = &leaf.tile[q * k..(q + 1) * k];
+                let j = argmin(row);
+                if pass.settled(i, j, row) {
+                    set_label(&mut labels[r], j, &mut leaf.changed);
+                    P::from_row(pass, i, j, row, bounds.point(r));
+                } else {
+                    leaf.ties.push(i);
+                }
+            }
+        } else if !gemm {
             for &i in &leaf.open {
                 let r = i - rows.start;
                 match P::resolve(pass, i, labels[r], bounds.point(r), &mut leaf.scratch) {
