@@ -233,10 +233,10 @@ pub(crate) fn direct_sq_distance<F: Float>(a: &[F], b: &[F]) -> f64 {
 
 /// `x ≥ 0` rounded down to an `f32` (for a lower bound), without branches: the slack of
 /// `2⁻²²` relative covers the conversion's rounding of normal numbers, the subtracted smallest
-/// normal covers subnormals.
+/// normal covers subnormals, and values beyond `f32::MAX` become `f32::MAX`.
 #[inline]
 pub(crate) fn f32_down(x: f64) -> f32 {
-    (x * (1.0 - 1.0 / 4194304.0) - f32::MIN_POSITIVE as f64).max(0.0) as f32
+    (x * (1.0 - 1.0 / 4194304.0) - f32::MIN_POSITIVE as f64).clamp(0.0, f32::MAX as f64) as f32
 }
 
 /// Per-leaf scratch and partial sums.
@@ -254,6 +254,7 @@ struct Leaf<F> {
     inertia: f64,
     changed: usize,
     tiles: usize,
+    opened: usize,
 }
 
 /// Buffers and bounds of an accelerated fit, allocated once.
@@ -275,6 +276,8 @@ pub(crate) struct AccelWorkspace<F> {
     pub total: Assignment,
     /// Lloyd tiles computed in the last pass (diagnostics).
     pub tiles: usize,
+    /// Points the last pass could not settle from bounds alone.
+    pub opened: usize,
 }
 
 impl<F: Float> AccelWorkspace<F> {
@@ -313,6 +316,7 @@ impl<F: Float> AccelWorkspace<F> {
                 inertia: 0.0,
                 changed: 0,
                 tiles: 0,
+                opened: 0,
             })
             .collect();
         AccelWorkspace {
@@ -346,6 +350,7 @@ impl<F: Float> AccelWorkspace<F> {
                 changed: 0,
             },
             tiles: 0,
+            opened: 0,
         }
     }
 }
@@ -426,6 +431,7 @@ impl<F: Float> AccelWorkspace<F> {
         total.inertia = 0.0;
         total.changed = 0;
         self.tiles = 0;
+        self.opened = 0;
         for leaf in &self.leaves {
             for (a, b) in total.sums.iter_mut().zip(&leaf.sums) {
                 *a += b;
@@ -439,6 +445,7 @@ impl<F: Float> AccelWorkspace<F> {
             total.inertia += leaf.inertia;
             total.changed += leaf.changed;
             self.tiles += leaf.tiles;
+            self.opened += leaf.opened;
         }
     }
 
@@ -578,6 +585,7 @@ fn assign_leaf<F: Float, P: Pruning>(
     leaf.inertia = 0.0;
     leaf.changed = 0;
     leaf.tiles = 0;
+    leaf.opened = 0;
 
     // Tiles start where Lloyd's start, so a tile computed here is bit-identical to Lloyd's.
     let mut start = rows.start;
@@ -592,6 +600,7 @@ fn assign_leaf<F: Float, P: Pruning>(
             }
         }
 
+        leaf.opened += leaf.open.len();
         let gemm = pass.first || leaf.open.len() * pass.tile_speedup >= end - start;
         if !gemm && pass.gather {
             let g = leaf.open.len();
@@ -661,18 +670,26 @@ fn assign_leaf<F: Float, P: Pruning>(
 
 /// Iterations of an accelerated algorithm from `centers`; the same contract, and the same
 /// result, as [`super::algorithm::lloyd`]. The final assignment (exact inertia) is Lloyd's own.
+///
+/// With `adaptive` (what [`Algorithm::Auto`] runs), a pruned pass that leaves more than half the
+/// points open switches to plain Lloyd passes for a while (8 iterations, doubling at each
+/// further failure up to 64), after which a full pass rebuilds the bounds and pruning is tried
+/// again. Which pass runs never changes the result.
 pub(crate) fn run<F: Float, P: Pruning>(
     samples: &Samples<'_, F>,
     mut centers: Vec<F>,
     max_iter: usize,
     tol: f64,
     run: usize,
+    adaptive: bool,
     observer: &(dyn Fn(&IterationEvent) + Sync),
 ) -> KMeansFit<F> {
     let n = samples.n_samples();
     let d = samples.n_features();
     let k = centers.len() / d;
     let mut ws = AccelWorkspace::new::<P>(samples, k);
+    let mut lloyd_ws = LloydWorkspace::new(samples, k);
+    let (mut lloyd_left, mut backoff) = (0, 8);
     let mut labels = vec![usize::MAX; n];
     let mut next = centers.clone();
     let mut stop = StopReason::MaxIter;
@@ -680,7 +697,21 @@ pub(crate) fn run<F: Float, P: Pruning>(
     let mut n_relocations = 0;
 
     for iteration in 1..=max_iter {
-        ws.assign::<P>(samples, &centers, &mut labels);
+        if lloyd_left > 0 {
+            let a = lloyd_ws.assign(samples, &centers, &mut labels, false);
+            ws.total.clone_from(a);
+            lloyd_left -= 1;
+            if lloyd_left == 0 {
+                ws.passes = 0;
+            }
+        } else {
+            let full = ws.passes == 0;
+            ws.assign::<P>(samples, &centers, &mut labels);
+            if adaptive && !full && ws.opened * 2 > n {
+                lloyd_left = backoff;
+                backoff = (backoff * 2).min(64);
+            }
+        }
         let (inertia, changed) = (ws.total.inertia, ws.total.changed);
         let relocated = ws.update::<P>(samples, &centers, &mut labels, &mut next);
         n_relocations += relocated;
@@ -722,8 +753,7 @@ pub(crate) fn run<F: Float, P: Pruning>(
     }
     drop(ws);
 
-    let mut last_ws = LloydWorkspace::new(samples, k);
-    let last = last_ws.assign(samples, &centers, &mut labels, true);
+    let last = lloyd_ws.assign(samples, &centers, &mut labels, true);
     let centers = ndarray::Array2::from_shape_vec((k, d), centers).expect("k × d centers");
     KMeansFit {
         model: KMeansModel::new(centers),
@@ -737,7 +767,11 @@ pub(crate) fn run<F: Float, P: Pruning>(
         cluster_inertia: last.cluster_inertia.clone(),
         best_run: run,
         run_inertia: vec![last.inertia],
-        algorithm: P::ALGORITHM,
+        algorithm: if adaptive {
+            Algorithm::Auto
+        } else {
+            P::ALGORITHM
+        },
     }
 }
 
@@ -971,5 +1005,104 @@ pub(crate) mod testing {
             "pruning computed {} tiles",
             tiles[0]
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{blobs, rows_as_centers};
+    use super::*;
+    use crate::kmeans::hamerly::Hamerly;
+    use crate::parallel::Threads;
+
+    #[test]
+    fn the_adaptive_mix_matches_lloyd() {
+        // Overlapping clusters switch to Lloyd passes and back; separated ones stay pruned.
+        for (spread, d) in [(1.0, 2), (2.0, 12), (30.0, 3)] {
+            let x = blobs::<f32>(6000, d, 16, spread, 0.0, 4);
+            let s = Samples::new(x.view(), None).unwrap();
+            let init = rows_as_centers(&x, 16, 3);
+            let (want, got) = Threads(2)
+                .install(|| {
+                    let want =
+                        super::super::algorithm::lloyd(&s, init.clone(), 60, 0.0, 0, &|_| {});
+                    let got = run::<f32, Hamerly>(&s, init.clone(), 60, 0.0, 0, true, &|_| {});
+                    (want, got)
+                })
+                .unwrap();
+            assert_eq!(got.labels, want.labels);
+            assert_eq!(got.n_iter, want.n_iter);
+            assert_eq!(got.stop_reason, want.stop_reason);
+            assert_eq!(got.inertia.to_bits(), want.inertia.to_bits());
+            assert_eq!(got.centers(), want.centers());
+            assert_eq!(got.algorithm, Algorithm::Auto);
+        }
+    }
+
+    #[test]
+    fn rounding_down_to_f32_never_rounds_up() {
+        for x in [
+            0.0,
+            1e-45,
+            1e-39,
+            1.17e-38,
+            0.1,
+            1.0 / 3.0,
+            7.0,
+            1e30,
+            3.5e38,
+            1e300,
+        ] {
+            assert!(f32_down(x) as f64 <= x, "{x}");
+            assert!(f32_down(x) >= 0.0);
+        }
+        assert!((f32_down(1.0) as f64) > 0.999_999);
+    }
+
+    #[test]
+    fn the_tile_rounding_bound_holds_on_hard_cases() {
+        // The contract the pruning relies on: |d̃ − d| ≤ ε on both kernel paths, far from the
+        // origin, in f32. Guards against a kernel change that breaks it.
+        for &(d, offset) in &[
+            (2usize, 1e3),
+            (8, 300.0),
+            (9, 300.0),
+            (64, 50.0),
+            (300, 10.0),
+        ] {
+            let x = blobs::<f32>(300, d, 5, 1.0, offset, d as u64);
+            let c = rows_as_centers(&x, 5, 7);
+            let s = Samples::new(x.view(), None).unwrap();
+            let mut ws = AccelWorkspace::<f32>::new::<Hamerly>(&s, 5);
+            let mut labels = vec![usize::MAX; 300];
+            ws.assign::<Hamerly>(&s, &c, &mut labels);
+            let mut tile = vec![0.0f32; 300 * 5];
+            let mut cn = vec![0.0f32; 5];
+            row_sq_norms(&c, d, &mut cn);
+            tile_sq_distances(x.as_slice().unwrap(), &ws.x_norms, &c, &cn, d, &mut tile);
+            let pass = Pass {
+                samples: &s,
+                centers: &c,
+                c_norms: &cn,
+                x_norms: &ws.x_norms,
+                x_norm: &ws.x_norm,
+                geo: &ws.geo,
+                kappa: kappa::<f32>(d),
+                eta: eta(d),
+                first: false,
+                tile_speedup: 2,
+                gather: false,
+            };
+            for i in 0..300 {
+                for j in 0..5 {
+                    let err = (tile[i * 5 + j] as f64 - pass.exact(i, j)).abs();
+                    assert!(
+                        err <= pass.eps(i, j),
+                        "d {d}: error {err} > {}",
+                        pass.eps(i, j)
+                    );
+                }
+            }
+        }
     }
 }

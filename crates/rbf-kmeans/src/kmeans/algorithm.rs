@@ -163,13 +163,16 @@ impl KMeansValidParams {
                     let (max_iter, n) = (p.max_iter, samples.n_samples());
                     let algorithm = p.algorithm.resolve(n, samples.n_features(), k);
                     Ok(match algorithm {
-                        Algorithm::Elkan => {
-                            accel::run::<F, Elkan>(samples, init, max_iter, tol, run, observer)
-                        }
-                        Algorithm::Hamerly => {
-                            accel::run::<F, Hamerly>(samples, init, max_iter, tol, run, observer)
-                        }
-                        _ => lloyd(samples, init, max_iter, tol, run, observer),
+                        Algorithm::Elkan => accel::run::<F, Elkan>(
+                            samples, init, max_iter, tol, run, false, observer,
+                        ),
+                        Algorithm::Hamerly => accel::run::<F, Hamerly>(
+                            samples, init, max_iter, tol, run, false, observer,
+                        ),
+                        Algorithm::Auto => accel::run::<F, Hamerly>(
+                            samples, init, max_iter, tol, run, true, observer,
+                        ),
+                        Algorithm::Lloyd => lloyd(samples, init, max_iter, tol, run, observer),
                     })
                 })
                 .collect();

@@ -34,7 +34,8 @@ pub enum Algorithm {
     /// Hamerly (2010): an upper bound and a single lower bound (to the second-nearest center)
     /// per point; less pruning than Elkan but `O(n)` memory and a cheaper screen.
     Hamerly,
-    /// Chooses one of the three from `n`, `d` and `k` by [`Algorithm::resolve`] (the default).
+    /// Hamerly's pruned passes, switching to Lloyd's passes for a while whenever pruning stops
+    /// paying (the default); see [`Algorithm::resolve`].
     #[default]
     Auto,
 }
