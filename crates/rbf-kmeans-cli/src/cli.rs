@@ -81,7 +81,7 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// Assignment algorithm; all give the same labels and centers, only the speed differs.
-    #[arg(long, value_enum, default_value_t = AlgorithmArg::Auto)]
+    #[arg(long, value_enum, default_value_t = AlgorithmArg::Lloyd)]
     pub algorithm: AlgorithmArg,
     /// Sample weights: one non-negative number per data row (CSV or .npy).
     #[arg(long)]

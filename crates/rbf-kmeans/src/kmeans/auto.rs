@@ -13,10 +13,15 @@ impl Algorithm {
     /// leaves more than half the points open (overlapping clusters, centers still moving), runs
     /// Lloyd passes for 8 iterations (16, 32, up to 64 after repeated failures) before trying
     /// again. Measured with `benches/algorithms.rs`: Hamerly is 2.5–5 times faster than Lloyd
-    /// per iteration on well-separated clusters and 1.5–2 times slower on the overlapping
-    /// BENCH.md workloads, so no rule of `n`, `d` and `k` alone can pick well; the pass's own
-    /// pruning rate can. Elkan is never chosen: its `n·k` bounds cost memory and were slower than
-    /// Hamerly on every workload measured.
+    /// per iteration on well-separated clusters and 1.1–2 times slower on overlapping ones, so
+    /// no rule of `n`, `d` and `k` alone can pick well. Elkan is never chosen: its `n·k` bounds
+    /// cost memory and were slower than Hamerly on every workload measured.
+    ///
+    /// Known shortcoming: the switch on the open fraction is not yet a good enough cost model.
+    /// At low dimension (W1) a pruned pass costs more than Lloyd's even when most points are
+    /// settled, and short fits pay the first probe; there `Auto` measured 1.1–2.3 times
+    /// Lloyd's time per iteration, which is why [`Algorithm::Lloyd`] is the default. A switch
+    /// on the measured cost of each kind of pass would fix it.
     ///
     /// The other variants resolve to themselves.
     pub fn resolve(self, n: usize, _d: usize, k: usize) -> Algorithm {

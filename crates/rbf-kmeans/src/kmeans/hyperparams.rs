@@ -25,7 +25,9 @@ pub enum TolMode {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Algorithm {
-    /// Every point against every center, `n·k` distances per iteration, as tiles of GEMMs.
+    /// Every point against every center, `n·k` distances per iteration, as tiles of GEMMs (the
+    /// default: the fastest on every overlapping workload measured, see [`Algorithm::resolve`]).
+    #[default]
     Lloyd,
     /// Elkan (2003): an upper bound per point, a lower bound per point and center
     /// (`n·k` floats of memory), and center–center distances, so most distances are never
@@ -35,8 +37,7 @@ pub enum Algorithm {
     /// per point; less pruning than Elkan but `O(n)` memory and a cheaper screen.
     Hamerly,
     /// Hamerly's pruned passes, switching to Lloyd's passes for a while whenever pruning stops
-    /// paying (the default); see [`Algorithm::resolve`].
-    #[default]
+    /// paying; see [`Algorithm::resolve`].
     Auto,
 }
 
@@ -62,7 +63,7 @@ pub struct KMeansParams {
     pub seed: u64,
     /// Worker threads; `Threads(0)` (the default) uses every core. Results do not depend on it.
     pub threads: Threads,
-    /// The assignment algorithm. Default [`Algorithm::Auto`]; results do not depend on it.
+    /// The assignment algorithm. Default [`Algorithm::Lloyd`]; results do not depend on it.
     #[serde(default)]
     pub algorithm: Algorithm,
 }
@@ -90,7 +91,7 @@ impl KMeansParams {
             tol_mode: TolMode::Relative,
             seed: 0,
             threads: Threads(0),
-            algorithm: Algorithm::Auto,
+            algorithm: Algorithm::Lloyd,
         }
     }
 
