@@ -80,6 +80,9 @@ pub struct FitArgs {
     /// Worker threads (0: all cores). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Assignment algorithm; all give the same labels and centers, only the speed differs.
+    #[arg(long, value_enum, default_value_t = AlgorithmArg::Lloyd)]
+    pub algorithm: AlgorithmArg,
     /// Sample weights: one non-negative number per data row (CSV or .npy).
     #[arg(long)]
     pub weights: Option<String>,
@@ -101,6 +104,19 @@ pub enum TolModeArg {
     Relative,
     /// Compared as given.
     Absolute,
+}
+
+/// The assignment algorithms of `fit`.
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum AlgorithmArg {
+    /// Every point against every center.
+    Lloyd,
+    /// Elkan (2003): triangle-inequality bounds per point and center (n·k memory).
+    Elkan,
+    /// Hamerly (2010): two bounds per point.
+    Hamerly,
+    /// Chosen from the data's size, dimension and number of clusters.
+    Auto,
 }
 
 /// Options of `predict`.

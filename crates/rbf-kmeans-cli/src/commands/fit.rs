@@ -2,13 +2,13 @@
 
 use anyhow::{bail, Result};
 use ndarray::Array2;
-use rbf_kmeans::kmeans::{KMeansFit, KMeansParams, TolMode};
+use rbf_kmeans::kmeans::{Algorithm, KMeansFit, KMeansParams, TolMode};
 use rbf_kmeans::model_file::{ModelFile, ModelKind};
 use rbf_kmeans::Float;
 use rbf_kmeans_io::Matrix;
 use serde_json::json;
 
-use crate::cli::{FitArgs, TolModeArg};
+use crate::cli::{AlgorithmArg, FitArgs, TolModeArg};
 use crate::{input, output, progress};
 
 pub fn run(args: FitArgs, quiet: bool) -> Result<()> {
@@ -27,7 +27,13 @@ pub fn run(args: FitArgs, quiet: bool) -> Result<()> {
             TolModeArg::Absolute => TolMode::Absolute,
         })
         .seed(args.seed)
-        .threads(args.threads);
+        .threads(args.threads)
+        .algorithm(match args.algorithm {
+            AlgorithmArg::Lloyd => Algorithm::Lloyd,
+            AlgorithmArg::Elkan => Algorithm::Elkan,
+            AlgorithmArg::Hamerly => Algorithm::Hamerly,
+            AlgorithmArg::Auto => Algorithm::Auto,
+        });
 
     let (n, d) = (data.nrows(), data.ncols());
     let (model, labels) = match data {
@@ -109,6 +115,7 @@ pub fn kmeans_model_file<F: Float>(
         "tol_mode": p.tol_mode,
         "threads": p.threads.0,
         "weighted": weighted,
+        "algorithm": p.algorithm,
     });
     m.extra.insert("n_samples".into(), json!(fit.labels.len()));
     m.extra
@@ -121,5 +128,6 @@ pub fn kmeans_model_file<F: Float>(
         .insert("n_relocations".into(), json!(fit.n_relocations));
     m.extra.insert("run_inertia".into(), json!(fit.run_inertia));
     m.extra.insert("best_run".into(), json!(fit.best_run));
+    m.extra.insert("algorithm".into(), json!(fit.algorithm));
     m
 }

@@ -4,7 +4,10 @@ use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::hyperparams::{KMeansParams, KMeansValidParams, TolMode};
+use super::accel;
+use super::elkan::Elkan;
+use super::hamerly::Hamerly;
+use super::hyperparams::{Algorithm, KMeansParams, KMeansValidParams, TolMode};
 use super::lloyd::{update_centers, LloydWorkspace};
 use super::model::KMeansModel;
 use crate::data::Samples;
@@ -75,6 +78,8 @@ pub struct KMeansFit<F: Float> {
     pub best_run: usize,
     /// Final inertia of every run.
     pub run_inertia: Vec<f64>,
+    /// The assignment algorithm that ran ([`Algorithm::Auto`] resolved).
+    pub algorithm: Algorithm,
 }
 
 impl<F: Float> KMeansFit<F> {
@@ -155,7 +160,20 @@ impl KMeansValidParams {
                 .map(|run| {
                     let mut rng = root.fork(run as u64);
                     let init = p.init.centers(samples, k, &mut rng)?;
-                    Ok(lloyd(samples, init, p.max_iter, tol, run, observer))
+                    let (max_iter, n) = (p.max_iter, samples.n_samples());
+                    let algorithm = p.algorithm.resolve(n, samples.n_features(), k);
+                    Ok(match algorithm {
+                        Algorithm::Elkan => accel::run::<F, Elkan>(
+                            samples, init, max_iter, tol, run, false, observer,
+                        ),
+                        Algorithm::Hamerly => accel::run::<F, Hamerly>(
+                            samples, init, max_iter, tol, run, false, observer,
+                        ),
+                        Algorithm::Auto => accel::run::<F, Hamerly>(
+                            samples, init, max_iter, tol, run, true, observer,
+                        ),
+                        Algorithm::Lloyd => lloyd(samples, init, max_iter, tol, run, observer),
+                    })
                 })
                 .collect();
             let mut best: Option<KMeansFit<F>> = None;
@@ -254,5 +272,6 @@ pub(crate) fn lloyd<F: Float>(
         cluster_inertia,
         best_run: run,
         run_inertia: vec![inertia],
+        algorithm: Algorithm::Lloyd,
     }
 }

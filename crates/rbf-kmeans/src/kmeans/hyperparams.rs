@@ -19,6 +19,28 @@ pub enum TolMode {
     Absolute,
 }
 
+/// How the assignment step finds each point's nearest center. Every choice gives the same labels,
+/// centers, iteration count and stop reason as [`Algorithm::Lloyd`] from the same initial centers
+/// (bit for bit, for any thread count); they differ only in speed and memory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Algorithm {
+    /// Every point against every center, `n·k` distances per iteration, as tiles of GEMMs (the
+    /// default: the fastest on every overlapping workload measured, see [`Algorithm::resolve`]).
+    #[default]
+    Lloyd,
+    /// Elkan (2003): an upper bound per point, a lower bound per point and center
+    /// (`n·k` floats of memory), and center–center distances, so most distances are never
+    /// computed once the centers settle.
+    Elkan,
+    /// Hamerly (2010): an upper bound and a single lower bound (to the second-nearest center)
+    /// per point; less pruning than Elkan but `O(n)` memory and a cheaper screen.
+    Hamerly,
+    /// Hamerly's pruned passes, switching to Lloyd's passes for a while whenever pruning stops
+    /// paying; see [`Algorithm::resolve`].
+    Auto,
+}
+
 /// Options of a K-Means fit. Build with [`KMeansParams::new`] and the setters, then
 /// [`KMeansParams::check`] (or fit directly, which checks).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,6 +63,9 @@ pub struct KMeansParams {
     pub seed: u64,
     /// Worker threads; `Threads(0)` (the default) uses every core. Results do not depend on it.
     pub threads: Threads,
+    /// The assignment algorithm. Default [`Algorithm::Lloyd`]; results do not depend on it.
+    #[serde(default)]
+    pub algorithm: Algorithm,
 }
 
 /// [`KMeansParams`] that passed [`KMeansParams::check`]; only these reach the algorithms.
@@ -66,6 +91,7 @@ impl KMeansParams {
             tol_mode: TolMode::Relative,
             seed: 0,
             threads: Threads(0),
+            algorithm: Algorithm::Lloyd,
         }
     }
 
@@ -108,6 +134,12 @@ impl KMeansParams {
     /// Sets the number of worker threads (0: all cores).
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = Threads(threads);
+        self
+    }
+
+    /// Sets the assignment algorithm.
+    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = algorithm;
         self
     }
 

@@ -14,7 +14,7 @@ use crate::float::Float;
 use crate::parallel::{leaf_range, n_leaves, LEAF_ROWS};
 
 /// Rows per distance tile inside a leaf: the tile (`TILE_ROWS × k`) stays in cache.
-const TILE_ROWS: usize = 256;
+pub(crate) const TILE_ROWS: usize = 256;
 
 /// Per-leaf partial results and scratch.
 struct Leaf<F> {

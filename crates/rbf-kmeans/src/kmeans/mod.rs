@@ -15,13 +15,17 @@
 //! assert!(fit.inertia < 0.02);
 //! ```
 
+mod accel;
 mod algorithm;
+mod auto;
+mod elkan;
+mod hamerly;
 mod hyperparams;
 pub(crate) mod lloyd;
 mod model;
 
 pub use algorithm::{IterationEvent, KMeansFit, StopReason};
-pub use hyperparams::{KMeansParams, KMeansValidParams, TolMode};
+pub use hyperparams::{Algorithm, KMeansParams, KMeansValidParams, TolMode};
 pub use model::KMeansModel;
 
 pub(crate) use algorithm::lloyd as algorithm_lloyd;
