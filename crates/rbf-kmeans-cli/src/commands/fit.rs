@@ -12,6 +12,9 @@ use crate::cli::{FitArgs, TolModeArg};
 use crate::{input, output, progress};
 
 pub fn run(args: FitArgs, quiet: bool) -> Result<()> {
+    if args.mini_batch.is_some() {
+        return super::fit_stream::run(args, quiet);
+    }
     let opts = input::read_options(args.header);
     let data = input::matrix(&args.input, &opts, &format!("data {}", args.input))?;
     let weights = input::weights(args.weights.as_deref(), &opts)?;
