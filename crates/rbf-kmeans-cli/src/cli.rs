@@ -58,7 +58,7 @@ pub struct FitArgs {
     /// Number of clusters.
     #[arg(long, short = 'k')]
     pub n_clusters: usize,
-    /// k-means++, random, or a file of initial centers (CSV or .npy, k rows).
+    /// k-means++, k-means||, random, or a file of initial centers (CSV or .npy, k rows).
     #[arg(long, default_value = "k-means++")]
     pub init: String,
     /// Runs from different initialisations; the best is kept.

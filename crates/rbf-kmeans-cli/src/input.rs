@@ -39,10 +39,11 @@ pub fn model(path: &str) -> Result<rbf_kmeans::model_file::ModelFile> {
         .with_context(|| format!("model file {path}"))
 }
 
-/// `k-means++`, `random`, or centers read from a file.
+/// `k-means++`, `k-means||`, `random`, or centers read from a file.
 pub fn init(spec: &str, opts: &ReadOptions) -> Result<Init> {
     Ok(match spec {
         "k-means++" | "kmeans++" => Init::KMeansPlusPlus,
+        "k-means||" | "kmeans||" => Init::KMeansParallel,
         "random" => Init::Random,
         path => Init::Centers(matrix(path, opts, &format!("initial centers {path}"))?.into_f64()),
     })
