@@ -13,7 +13,7 @@
 use std::time::Instant;
 
 use ndarray::{Array2, ArrayView2};
-use rbf_kmeans::init::kmeans_plus_plus;
+use rbf_kmeans::init::{kmeans_parallel, kmeans_plus_plus};
 use rbf_kmeans::minibatch::{MiniBatchKMeans, MiniBatchKMeansParams};
 use rbf_kmeans::rng::Rng;
 use rbf_kmeans::{Init, Samples, Threads};
@@ -46,6 +46,18 @@ fn main() {
         let s = t.elapsed().as_secs_f64();
         assert_eq!(c.len(), k * d);
         println!(r#"{{"peer": "ours-kpp", "threads": {threads}, "rep": {rep}, "init_s": {s}}}"#);
+    }
+
+    for rep in 0..3 {
+        let t = Instant::now();
+        let c = Threads(threads)
+            .install(|| kmeans_parallel(&samples, k, &mut Rng::new(rep)))
+            .expect("pool");
+        let s = t.elapsed().as_secs_f64();
+        assert_eq!(c.len(), k * d);
+        println!(
+            r#"{{"peer": "ours-kparallel", "threads": {threads}, "rep": {rep}, "init_s": {s}}}"#
+        );
     }
 
     let mut rng = Rng::new(11);

@@ -3,13 +3,12 @@
 use rayon::prelude::*;
 
 use crate::data::Samples;
-use crate::distance::{row_sq_norms, sq_euclidean, tile_sq_distances, DIRECT_MAX_DIM};
+#[cfg(doc)]
+use crate::distance::tile_sq_distances;
+use crate::distance::{row_sq_norms, sq_euclidean, DIRECT_MAX_DIM};
 use crate::float::Float;
 use crate::parallel::{leaf_range, n_leaves, LEAF_ROWS};
 use crate::rng::Rng;
-
-/// Rows per distance tile inside a leaf.
-const TILE_ROWS: usize = 256;
 
 /// Greedy k-means++ (Arthur and Vassilvitskii 2007, with the local trials of scikit-learn's
 /// variant): the first center is a row drawn with probability proportional to its weight; each
@@ -17,9 +16,10 @@ const TILE_ROWS: usize = 256;
 /// to `w_i D(x_i)²`, where `D` is the distance to the nearest center so far; "best" means the
 /// candidate that leaves the smallest potential `Σ_i w_i D(x_i)²`.
 ///
-/// The `t` candidates are evaluated together: each leaf of rows computes an `m × t` tile of
-/// squared distances with [`tile_sq_distances`] (one small GEMM per tile when
-/// `d > DIRECT_MAX_DIM`), so a step costs one pass over the data instead of `t`. A tile value
+/// The `t` candidates are evaluated together: each leaf of rows computes a `t × m` block of
+/// squared distances (one small GEMM per leaf when `d > DIRECT_MAX_DIM`, the expanded form
+/// completed in the same pass), so a step costs one pass over the data instead of `t`, and the
+/// per-candidate loops run over contiguous rows. A tile value
 /// within rounding of zero (`≤ 64 ε (‖x‖² + ‖c‖²)`) is recomputed with a direct sum, so a row
 /// equal to a chosen center has potential exactly zero and is never drawn again: the centers are
 /// distinct whenever the data has `k` distinct rows of positive weight. Potentials are summed
@@ -130,24 +130,12 @@ impl<F: Float> Seeder<F> {
             .enumerate()
             .for_each(|(l, (dist, pots))| {
                 let rows = leaf_range(l, n);
-                let mut start = rows.start;
-                while start < rows.end {
-                    let end = (start + TILE_ROWS).min(rows.end);
-                    let tile = &mut dist[(start - rows.start) * t..(end - rows.start) * t];
-                    let x = &samples.points()[start * d..end * d];
-                    tile_sq_distances(x, &xn[start..end], cand, cn, d, tile);
-                    if d > DIRECT_MAX_DIM {
-                        exact_near_zero(tile, x, &xn[start..end], cand, cn, d);
-                    }
-                    start = end;
-                }
-                pots.iter_mut().for_each(|p| *p = 0.0);
-                for (r, row) in dist.chunks_exact(t).enumerate() {
-                    let i = rows.start + r;
-                    let w = samples.weight(i);
-                    for (p, v) in pots.iter_mut().zip(row) {
-                        *p += w * closest[i].min(v.to_f64_lossless());
-                    }
+                let x = &samples.points()[rows.start * d..rows.end * d];
+                leaf_distances(x, &xn[rows.clone()], cand, cn, d, dist);
+                let w = samples.weights().map(|w| &w[rows.clone()]);
+                let m = rows.len();
+                for (p, row) in pots.iter_mut().zip(dist.chunks_exact(m)) {
+                    *p = weighted_min_sum(row, &closest[rows.clone()], w);
                 }
             });
 
@@ -173,14 +161,93 @@ impl<F: Float> Seeder<F> {
             .for_each(|(l, ((closest, scores), leaf_score))| {
                 let rows = leaf_range(l, n);
                 *leaf_score = 0.0;
-                for ((i, cl), s) in rows.zip(closest.iter_mut()).zip(scores.iter_mut()) {
-                    *cl = cl.min(dist[i * t + c].to_f64_lossless());
+                let m = rows.len();
+                let mine = &dist[rows.start * t + c * m..rows.start * t + (c + 1) * m];
+                for (((i, cl), s), v) in rows
+                    .zip(closest.iter_mut())
+                    .zip(scores.iter_mut())
+                    .zip(mine)
+                {
+                    *cl = cl.min(v.to_f64_lossless());
                     *s = samples.weight(i) * *cl;
                     *leaf_score += *s;
                 }
             });
         self.potential = self.leaf_scores.iter().sum();
     }
+}
+
+/// Squared distances from the `m` rows of `x` to the `t` candidates, candidate-major:
+/// `out[c·m + r] = ‖x_r − cand_c‖²`. For `d > DIRECT_MAX_DIM` one GEMM gives the dot products
+/// and the expanded form is completed in the same pass, a value within rounding of zero being
+/// recomputed exactly; otherwise a direct sum in `F`, as [`tile_sq_distances`] does.
+fn leaf_distances<F: Float>(
+    x: &[F],
+    x_norms: &[F],
+    cand: &[F],
+    c_norms: &[F],
+    d: usize,
+    out: &mut [F],
+) {
+    let m = x_norms.len();
+    if d <= DIRECT_MAX_DIM {
+        for (c, row) in cand.chunks_exact(d).zip(out.chunks_exact_mut(m)) {
+            for (o, xi) in row.iter_mut().zip(x.chunks_exact(d)) {
+                let mut s = F::zero();
+                for (a, b) in xi.iter().zip(c) {
+                    let t = *a - *b;
+                    s += t * t;
+                }
+                *o = s;
+            }
+        }
+        return;
+    }
+    F::gemm_abt(out, cand, x, c_norms.len(), m, d);
+    let two = F::one() + F::one();
+    let slack = F::from_f64_round(64.0) * F::epsilon();
+    for ((c, row), &cn) in cand
+        .chunks_exact(d)
+        .zip(out.chunks_exact_mut(m))
+        .zip(c_norms)
+    {
+        for (r, (o, &xn)) in row.iter_mut().zip(x_norms).enumerate() {
+            let v = xn + cn - two * *o;
+            *o = if v <= slack * (xn + cn) {
+                F::from_f64_round(sq_euclidean(&x[r * d..(r + 1) * d], c))
+            } else {
+                v
+            };
+        }
+    }
+}
+
+/// `Σ_r w_r min(closest_r, dist_r)` with four interleaved partial sums, in a fixed order.
+fn weighted_min_sum<F: Float>(dist: &[F], closest: &[f64], w: Option<&[f64]>) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (dc, cc) = (dist.chunks_exact(4), closest.chunks_exact(4));
+    let (dr, cr) = (dc.remainder(), cc.remainder());
+    match w {
+        None => {
+            for (dv, cv) in dc.zip(cc) {
+                for j in 0..4 {
+                    acc[j] += cv[j].min(dv[j].to_f64_lossless());
+                }
+            }
+        }
+        Some(w) => {
+            for ((dv, cv), wv) in dc.zip(cc).zip(w.chunks_exact(4)) {
+                for j in 0..4 {
+                    acc[j] += wv[j] * cv[j].min(dv[j].to_f64_lossless());
+                }
+            }
+        }
+    }
+    let base = dist.len() - dr.len();
+    for (j, (v, c)) in dr.iter().zip(cr).enumerate() {
+        acc[j] += w.map_or(1.0, |w| w[base + j]) * c.min(v.to_f64_lossless());
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 /// Replaces tile values within rounding of zero by direct sums (see [`kmeans_plus_plus`]).
