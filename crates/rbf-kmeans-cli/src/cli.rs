@@ -68,7 +68,7 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 300)]
     pub max_iter: usize,
     /// Stop when the sum of squared center shifts is at most this (see --tol-mode).
-    #[arg(long, default_value_t = 1e-4)]
+    #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]
     pub tol: f64,
     /// relative: tol is scaled by the mean feature variance, as scikit-learn does; absolute:
     /// compared as is.
@@ -183,11 +183,11 @@ pub struct AnnealArgs {
     /// geometric:FACTOR, deep-kmeans, or list:S1,S2,...
     #[arg(long, default_value = "geometric:0.8")]
     pub schedule: String,
-    /// First temperature (default: 1.1 × the critical temperature 2·λmax).
-    #[arg(long)]
+    /// First temperature (default: 1.5 × the map's critical temperature, 2·λmax for softmax).
+    #[arg(long, allow_negative_numbers = true)]
     pub sigma_start: Option<f64>,
     /// Last temperature (default: 1e-4 × the critical temperature).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub sigma_end: Option<f64>,
     /// k-means++, random, or a file of initial centers.
     #[arg(long, default_value = "k-means++")]

@@ -165,6 +165,12 @@ fn quick_reproduction_writes_a_consistent_report_and_asserts_every_claim() {
     assert!(figures >= 6, "only {figures} figures");
     assert_eq!(figures, html.matches("<figcaption>").count());
     assert!(html.matches("<svg").count() >= figures);
+    // Each figure also stands alone, for the README and for code hosts.
+    for n in 1..=figures {
+        let svg = fs::read_to_string(dir.join(format!("figures/figure-{n}.svg")))
+            .unwrap_or_else(|e| panic!("figures/figure-{n}.svg: {e}"));
+        assert!(svg.starts_with("<svg xmlns=") && svg.trim_end().ends_with("</svg>"));
+    }
     for remote in ["src=\"http", "href=\"http", "<script src", "@import"] {
         assert!(!html.contains(remote), "index.html loads {remote}");
     }

@@ -145,10 +145,21 @@ fn linear(lo: f64, hi: f64, target: f64) -> Axis {
 /// The multiples of `step` in `[lo, hi]` (with a tolerance of a billionth of a step for
 /// rounding), increasing, at most [`MAX_TICKS`].
 fn multiples(lo: f64, hi: f64, step: f64) -> Vec<f64> {
+    // Near ±f64::MAX the slack itself can overflow the bound; then the bound is used as it is.
     let slack = 1e-9 * step;
+    let widen = |v: f64, by: f64| if (v + by).is_finite() { v + by } else { v };
+    let first = (widen(lo, -slack) / step).ceil();
+    let last = (widen(hi, slack) / step).floor();
     let mut out: Vec<f64> = Vec::new();
-    let mut i = ((lo - slack) / step).ceil();
-    while i * step <= hi + slack && out.len() < MAX_TICKS {
+    if !(first.is_finite() && last.is_finite()) {
+        return out;
+    }
+    // Counting iterations, not testing `i ≤ last`, ends the loop even where `i + 1 == i`.
+    let mut i = first;
+    for _ in 0..MAX_TICKS {
+        if i > last {
+            break;
+        }
         // `+ 0.0` turns `-0.0` into `0.0`.
         let v = i * step + 0.0;
         if v.is_finite() && out.last().is_none_or(|&p| p < v) {

@@ -149,6 +149,7 @@ impl Report {
     /// display.
     pub fn to_html(&self) -> String {
         let csv_names = self.csv_names();
+        let svgs = self.figure_svgs();
         let mut section_ids = Vec::new();
         let ids: Vec<String> = self
             .sections
@@ -193,17 +194,9 @@ impl Report {
             for block in &section.blocks {
                 match block {
                     Block::Paragraph(text) => out.push_str(&format!("<p>{}</p>\n", escape(text))),
-                    Block::Figure { figure, caption } => {
+                    Block::Figure { caption, .. } | Block::Grid { caption, .. } => {
+                        write_figure(&mut out, &svgs[n_figure], n_figure + 1, caption);
                         n_figure += 1;
-                        write_figure(&mut out, &figure.to_svg(), n_figure, caption);
-                    }
-                    Block::Grid {
-                        figures,
-                        columns,
-                        caption,
-                    } => {
-                        n_figure += 1;
-                        write_figure(&mut out, &grid(figures, *columns), n_figure, caption);
                     }
                     Block::Table(table) => {
                         let csv = &csv_names[n_table];
@@ -226,8 +219,8 @@ impl Report {
     }
 
     /// A Markdown summary for reading in a terminal or a code host: the headings, paragraphs,
-    /// figure captions (the figures themselves are in `index.html`) and tables with a link to
-    /// their CSV files.
+    /// figures (as images linking to the SVG files [`Report::write_dir`] writes) with their
+    /// captions, and tables with a link to their CSV files.
     pub fn to_markdown(&self) -> String {
         let csv_names = self.csv_names();
         let flat = |s: &str| s.replace(['\r', '\n'], " ");
@@ -243,8 +236,9 @@ impl Report {
                     Block::Paragraph(text) => out.push_str(&format!("{text}\n\n")),
                     Block::Figure { caption, .. } | Block::Grid { caption, .. } => {
                         n_figure += 1;
+                        let file = figure_file(n_figure);
                         out.push_str(&format!(
-                            "**Figure {n_figure}.** {} (see `index.html`)\n\n",
+                            "![Figure {n_figure}]({file})\n\n**Figure {n_figure}.** {}\n\n",
                             flat(caption)
                         ));
                     }
@@ -263,9 +257,10 @@ impl Report {
         out
     }
 
-    /// Writes the report into `dir` (created if needed): `index.html`, `summary.md`, and one CSV
-    /// per table, named after its title (slugified, made unique with `-2`, `-3`, …). Returns the
-    /// paths written, `index.html` first. Existing files of those names are replaced.
+    /// Writes the report into `dir` (created if needed): `index.html`, `summary.md`, one CSV per
+    /// table, named after its title (slugified, made unique with `-2`, `-3`, …), and each figure
+    /// as a standalone SVG file `figures/figure-N.svg`. Returns the paths written, `index.html`
+    /// first. Existing files of those names are replaced.
     pub fn write_dir(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
         fs::create_dir_all(dir)?;
         let mut written = Vec::new();
@@ -280,7 +275,29 @@ impl Report {
         for (table, name) in self.tables().zip(self.csv_names()) {
             write(&name, table.to_csv())?;
         }
+        let svgs = self.figure_svgs();
+        if !svgs.is_empty() {
+            fs::create_dir_all(dir.join("figures"))?;
+        }
+        for (n, svg) in svgs.into_iter().enumerate() {
+            write(&figure_file(n + 1), svg)?;
+        }
         Ok(written)
+    }
+
+    /// Every figure and grid drawn as SVG, in reading order.
+    fn figure_svgs(&self) -> Vec<String> {
+        self.sections
+            .iter()
+            .flat_map(|s| &s.blocks)
+            .filter_map(|b| match b {
+                Block::Figure { figure, .. } => Some(figure.to_svg()),
+                Block::Grid {
+                    figures, columns, ..
+                } => Some(grid(figures, *columns)),
+                _ => None,
+            })
+            .collect()
     }
 
     fn tables(&self) -> impl Iterator<Item = &Table> {
@@ -300,6 +317,11 @@ impl Report {
             .map(|t| unique(slug(&t.title, "table"), &mut taken) + ".csv")
             .collect()
     }
+}
+
+/// The path, relative to the report directory, of figure `number` (counted from 1).
+fn figure_file(number: usize) -> String {
+    format!("figures/figure-{number}.svg")
 }
 
 fn write_figure(out: &mut String, svg: &str, number: usize, caption: &str) {
@@ -389,15 +411,21 @@ mod tests {
                 "index.html",
                 "summary.md",
                 "final-distortion.csv",
-                "final-distortion-2.csv"
+                "final-distortion-2.csv",
+                "figure-1.svg",
+                "figure-2.svg"
             ]
         );
+        let standalone = fs::read_to_string(dir.join("figures/figure-2.svg")).unwrap();
+        assert!(standalone.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
         let html = fs::read_to_string(dir.join("index.html")).unwrap();
         assert!(html.contains("First caption &amp; more") && html.contains("Second caption"));
         assert_eq!(html.matches("<svg").count(), 1 + 3);
         let md = fs::read_to_string(dir.join("summary.md")).unwrap();
         assert!(md.starts_with("# Report <1>\n"));
-        assert!(md.contains("**Figure 1.** First caption & more"));
+        assert!(
+            md.contains("![Figure 1](figures/figure-1.svg)\n\n**Figure 1.** First caption & more")
+        );
         assert!(md.contains("| seed | inertia |"));
         let csv = fs::read_to_string(dir.join("final-distortion.csv")).unwrap();
         assert_eq!(csv, "seed,inertia\n1,0.1\n");

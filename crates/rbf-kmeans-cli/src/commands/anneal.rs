@@ -14,9 +14,10 @@ use crate::cli::AnnealArgs;
 use crate::{input, output, progress};
 
 pub fn run(args: AnnealArgs, quiet: bool) -> Result<()> {
+    output::check_destinations(&[Some(&args.output), args.trace.as_deref()])?;
     let opts = input::read_options(args.header);
     let data = input::matrix(&args.input, &opts, &format!("data {}", args.input))?;
-    let weights = input::weights(args.weights.as_deref(), &opts)?;
+    let weights = input::weights(args.weights.as_deref(), &opts, data.nrows())?;
     let mut params = AnnealParams::new(args.n_clusters, Map::parse(&args.map)?);
     params.schedule = Schedule::parse(&args.schedule)?;
     params.sigma_start = args.sigma_start;
@@ -24,7 +25,7 @@ pub fn run(args: AnnealArgs, quiet: bool) -> Result<()> {
     params.stage_max_iter = args.stage_max_iter;
     params.seed = args.seed;
     params.threads = Threads(args.threads);
-    params.init = input::init(&args.init, &opts)?;
+    params.init = input::init(&args.init, &opts, args.n_clusters, data.ncols())?;
 
     let (model, trace) = match data {
         Matrix::F32(x) => anneal_typed(x, weights.as_deref(), &params, &args, quiet)?,

@@ -12,13 +12,14 @@ use crate::cli::{FitArgs, TolModeArg};
 use crate::{input, output, progress};
 
 pub fn run(args: FitArgs, quiet: bool) -> Result<()> {
+    output::check_destinations(&[Some(&args.output), args.labels.as_deref()])?;
     if args.mini_batch.is_some() {
         return super::fit_stream::run(args, quiet);
     }
     let opts = input::read_options(args.header);
     let data = input::matrix(&args.input, &opts, &format!("data {}", args.input))?;
-    let weights = input::weights(args.weights.as_deref(), &opts)?;
-    let init = input::init(&args.init, &opts)?;
+    let weights = input::weights(args.weights.as_deref(), &opts, data.nrows())?;
+    let init = input::init(&args.init, &opts, args.n_clusters, data.ncols())?;
     let params = KMeansParams::new(args.n_clusters)
         .init(init)
         .n_init(args.n_init)
@@ -69,7 +70,7 @@ fn fit_typed<F: Float>(
 ) -> Result<(ModelFile, Vec<usize>)> {
     let valid = params.check()?;
     let p = valid.params();
-    let bar = progress::bar((p.n_init * p.max_iter) as u64, quiet, "lloyd");
+    let bar = progress::bar(p.n_init.saturating_mul(p.max_iter) as u64, quiet, "lloyd");
     let fit = valid.fit_observed(x.view(), weights, &|e| {
         bar.inc(1);
         tracing::info!(

@@ -109,11 +109,9 @@ pub fn run(args: FitArgs, quiet: bool) -> Result<()> {
         bail!("--labels needs a second pass over the input, so not with --input -");
     }
     let opts = input::read_options(args.header);
-    let init = input::init(&args.init, &opts)?;
     let params = MiniBatchKMeansParams::new(args.n_clusters)
         .batch_size(batch)
         .max_iter(args.passes)
-        .init(init)
         .shuffle(false)
         .max_no_improvement(None)
         .seed(args.seed)
@@ -133,14 +131,16 @@ fn fit_typed<F: Float + Element>(
     opts: &ReadOptions,
     quiet: bool,
 ) -> Result<()> {
-    let valid = params.check()?;
-    let batch = valid.params().batch_size;
-    let mut state = MiniBatchKMeans::<F>::new(valid.clone())?;
+    let batch = params.batch_size;
     let (mut x, mut w): (Vec<F>, Vec<f64>) = (Vec::new(), Vec::new());
 
     // Pass 1 starts with the init sample, which then feeds the first batches.
-    let m = inputs.read(valid.init_size(usize::MAX), &mut x, &mut w)?;
+    let init_size = params.clone().check()?.init_size(usize::MAX);
+    let m = inputs.read(init_size, &mut x, &mut w)?;
     let d = inputs.data.n_columns().expect("known after a row");
+    let init = input::init(&args.init, opts, args.n_clusters, d)?;
+    let valid = params.init(init).check()?;
+    let mut state = MiniBatchKMeans::<F>::new(valid.clone())?;
     state
         .initialize(view(&x, m, d), inputs.weights(&w))
         .with_context(|| format!("cannot initialise from the first {m} rows"))?;

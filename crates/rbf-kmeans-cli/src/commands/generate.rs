@@ -7,6 +7,7 @@ use crate::cli::GenerateArgs;
 use crate::output;
 
 pub fn run(args: GenerateArgs) -> Result<()> {
+    output::check_destinations(&[args.output.as_deref(), args.labels.as_deref()])?;
     let geometry = Geometry::parse(&args.geometry)?;
     let data = generate(geometry, args.n, args.seed)?;
     output::matrix(args.output.as_deref(), data.x.view())?;
