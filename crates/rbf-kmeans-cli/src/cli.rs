@@ -58,7 +58,7 @@ pub struct FitArgs {
     /// Number of clusters.
     #[arg(long, short = 'k')]
     pub n_clusters: usize,
-    /// k-means++, random, or a file of initial centers (CSV or .npy, k rows).
+    /// k-means++, k-means||, random, or a file of initial centers (CSV or .npy, k rows).
     #[arg(long, default_value = "k-means++")]
     pub init: String,
     /// Runs from different initialisations; the best is kept.
@@ -92,6 +92,14 @@ pub struct FitArgs {
     /// Also write the label of every row, one integer per line.
     #[arg(long)]
     pub labels: Option<String>,
+    /// Mini-batch K-Means on batches of B rows, reading the input in chunks (data larger than
+    /// memory); initialised on the first max(3·B, k) rows. --max-iter, --tol, --n-init do not
+    /// apply.
+    #[arg(long, value_name = "B")]
+    pub mini_batch: Option<usize>,
+    /// With --mini-batch: passes over the input file (standard input: 1).
+    #[arg(long, default_value_t = 1, requires = "mini_batch")]
+    pub passes: usize,
     /// CSV header handling.
     #[command(flatten)]
     pub header: HeaderArgs,

@@ -78,10 +78,11 @@ pub fn model(path: &str) -> Result<rbf_kmeans::model_file::ModelFile> {
         .with_context(|| format!("model file {path}"))
 }
 
-/// `k-means++`, `random`, or `n_clusters` centers of `n_features` values read from a file.
+/// `k-means++`, `k-means||`, `random`, or `n_clusters` centers of `n_features` values read from a file.
 pub fn init(spec: &str, opts: &ReadOptions, n_clusters: usize, n_features: usize) -> Result<Init> {
     Ok(match spec {
         "k-means++" | "kmeans++" => Init::KMeansPlusPlus,
+        "k-means||" | "kmeans||" => Init::KMeansParallel,
         "random" => Init::Random,
         path => {
             let centers = matrix(path, opts, &format!("initial centers {path}"))?.into_f64();

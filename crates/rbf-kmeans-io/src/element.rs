@@ -1,4 +1,4 @@
-//! The element types this crate writes: `f32` and `f64`.
+//! The element types this crate reads in chunks and writes: `f32` and `f64`.
 
 use std::fmt::{Display, LowerExp};
 
@@ -23,6 +23,12 @@ pub trait Element: Copy + Display + LowerExp + sealed::Sealed + 'static {
 
     /// Appends the little-endian bytes of `self` to `out`.
     fn push_le_bytes(self, out: &mut Vec<u8>);
+
+    /// The nearest value of this type (exact for `f64`; `f32` overflows to infinity).
+    fn from_f64(value: f64) -> Self;
+
+    /// Exact conversion from `f32`.
+    fn from_f32(value: f32) -> Self;
 }
 
 impl Element for f32 {
@@ -36,6 +42,14 @@ impl Element for f32 {
     fn push_le_bytes(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
     }
+
+    fn from_f64(value: f64) -> Self {
+        value as f32
+    }
+
+    fn from_f32(value: f32) -> Self {
+        value
+    }
 }
 
 impl Element for f64 {
@@ -48,5 +62,13 @@ impl Element for f64 {
 
     fn push_le_bytes(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
+    }
+
+    fn from_f64(value: f64) -> Self {
+        value
+    }
+
+    fn from_f32(value: f32) -> Self {
+        f64::from(value)
     }
 }

@@ -8,6 +8,8 @@
 //! * **CSV**: comma, semicolon or whitespace separated; an optional header line (see
 //!   [`Header`]); blank lines and `#` comments skipped. Numbers are parsed correctly rounded and
 //!   written in the shortest form that reads back to the same bits.
+//! * **Chunks**: [`MatrixStream`] reads either format a chunk of rows at a time, so data larger
+//!   than memory can be processed with bounded memory.
 //! * **`.npy`**: versions 1.0 to 3.0, `float32`/`float64` (kept in their precision) and
 //!   `int32`/`int64` (converted to `f64`), either byte order, C or Fortran order. Written as
 //!   version 1.0, little endian, C order.
@@ -37,6 +39,7 @@ mod error;
 mod npy;
 mod options;
 mod output;
+mod stream;
 #[cfg(test)]
 mod test_dir;
 
@@ -45,15 +48,16 @@ use std::io::{self, Read};
 
 use ndarray::Array2;
 
-pub use crate::csv::{read_csv, write_csv_matrix, write_labels, CsvTable};
+pub use crate::csv::{read_csv, write_csv_matrix, write_labels, CsvStream, CsvTable};
 pub use crate::element::Element;
 pub use crate::error::IoError;
 pub use crate::npy::{
     npy_matrix_from_bytes, npy_vector_from_bytes, read_npy, read_npy_vector, write_npy,
-    write_npy_f32, write_npy_f64,
+    write_npy_f32, write_npy_f64, NpyStream,
 };
 pub use crate::options::{Delimiter, Header, ReadOptions};
 pub use crate::output::write_to_path_or_stdout;
+pub use crate::stream::MatrixStream;
 
 use crate::error::display_name;
 
@@ -155,7 +159,7 @@ pub fn read_vector(path: &str, opts: &ReadOptions) -> Result<Vec<f64>, IoError> 
     }
 }
 
-fn has_npy_extension(path: &str) -> bool {
+pub(crate) fn has_npy_extension(path: &str) -> bool {
     std::path::Path::new(path)
         .extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("npy"))

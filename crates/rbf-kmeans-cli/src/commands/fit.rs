@@ -13,6 +13,9 @@ use crate::{input, output, progress};
 
 pub fn run(args: FitArgs, quiet: bool) -> Result<()> {
     output::check_destinations(&[Some(&args.output), args.labels.as_deref()])?;
+    if args.mini_batch.is_some() {
+        return super::fit_stream::run(args, quiet);
+    }
     let opts = input::read_options(args.header);
     let data = input::matrix(&args.input, &opts, &format!("data {}", args.input))?;
     let weights = input::weights(args.weights.as_deref(), &opts, data.nrows())?;

@@ -4,6 +4,7 @@ mod anneal;
 mod apply;
 mod demo;
 mod fit;
+mod fit_stream;
 mod generate;
 mod soft_assign;
 

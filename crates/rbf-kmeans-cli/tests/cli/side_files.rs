@@ -120,8 +120,8 @@ fn missing_init_file_is_named() {
     ];
     fails(&args, &[&init, "No such file"]);
     let args = [
-        "fit", "-i", &input, "-k", "2", "-o", &model, "--init", "kmeans||",
+        "fit", "-i", &input, "-k", "2", "-o", &model, "--init", "kmeans+",
     ];
-    fails(&args, &["kmeans||"]);
+    fails(&args, &["kmeans+"]);
     assert_absent(&model);
 }

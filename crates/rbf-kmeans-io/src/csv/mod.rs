@@ -3,5 +3,5 @@
 pub(crate) mod read;
 mod write;
 
-pub use read::{read_csv, CsvTable};
+pub use read::{read_csv, CsvStream, CsvTable};
 pub use write::{write_csv_matrix, write_labels};

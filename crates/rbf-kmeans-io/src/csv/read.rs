@@ -1,7 +1,8 @@
 //! Reading delimited text (comma, semicolon or whitespace) into a matrix of `f64`.
 //!
-//! The input is read line by line through a buffer and the numbers go straight into one growing
-//! `Vec`, so time and memory are linear in the input size.
+//! The input is read line by line through a buffer and the numbers go straight into the caller's
+//! `Vec`: [`read_csv`] collects every row, [`CsvStream`] hands them out a chunk at a time, so a
+//! stream's memory is bounded by its chunk and its longest line.
 
 use std::io::{BufRead, BufReader, Read};
 use std::ops::Range;
@@ -10,6 +11,7 @@ use ndarray::Array2;
 
 use crate::error::{excerpt, IoError};
 use crate::options::{Delimiter, Header, ReadOptions};
+use crate::Element;
 
 /// The UTF-8 byte order mark some spreadsheet programs put at the start of a file.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -37,67 +39,138 @@ pub fn read_csv<R: Read>(
     source_name: &str,
     opts: &ReadOptions,
 ) -> Result<CsvTable, IoError> {
-    let mut lines = Lines::new(reader, source_name);
-
-    let Some((first_line, first)) = lines.next_content()?.map(|(n, s)| (n, s.to_owned())) else {
-        return Err(IoError::Empty {
-            path: source_name.to_owned(),
-        });
-    };
-    let sep = match opts.delimiter {
-        Delimiter::Auto => detect_delimiter(&first),
-        chosen => chosen,
-    };
-
-    // Deciding on a header may need the second line; it is kept to be parsed as data afterwards.
-    let mut pending: Option<(usize, String)> = None;
-    let is_header = match opts.header {
-        Header::Present => true,
-        Header::Absent => false,
-        Header::Auto => {
-            let total = fields(&first, sep).count();
-            let numeric = fields(&first, sep)
-                .filter(|f| f.parse::<f64>().is_ok())
-                .count();
-            if numeric == total {
-                false
-            } else if numeric == 0 {
-                true
-            } else {
-                pending = lines.next_content()?.map(|(n, s)| (n, s.to_owned()));
-                pending
-                    .as_ref()
-                    .is_some_and(|(_, s)| fields(s, sep).all(|f| f.parse::<f64>().is_ok()))
-            }
-        }
-    };
-
-    let mut rows = Rows::new(source_name, sep);
-    let header = if is_header {
-        let names: Vec<String> = fields(&first, sep).map(str::to_owned).collect();
-        rows.width = Some((names.len(), first_line));
-        Some(names)
-    } else {
-        rows.push(first_line, &first)?;
-        None
-    };
-    if let Some((line, text)) = pending {
-        rows.push(line, &text)?;
-    }
-    while let Some((line, text)) = lines.next_content()? {
-        rows.push(line, text)?;
-    }
-
-    if rows.nrows == 0 {
-        return Err(IoError::HeaderOnly {
-            path: source_name.to_owned(),
-            line: first_line,
-        });
-    }
-    let ncols = rows.width.map_or(0, |(w, _)| w);
-    let data = Array2::from_shape_vec((rows.nrows, ncols), rows.values)
+    let mut stream = CsvStream::new(reader, source_name, opts)?;
+    let mut values: Vec<f64> = Vec::new();
+    stream.read_rows(usize::MAX, &mut values)?;
+    let ncols = stream.n_columns().unwrap_or(0);
+    let data = Array2::from_shape_vec((stream.rows_read(), ncols), values)
         .expect("every row was checked to have `ncols` values");
-    Ok(CsvTable { header, data })
+    Ok(CsvTable {
+        header: stream.header,
+        data,
+    })
+}
+
+/// A CSV input read a chunk of rows at a time, with the same rules and messages as
+/// [`read_csv`]; memory stays bounded by the longest line and the caller's chunk.
+pub struct CsvStream<R> {
+    lines: Lines<R>,
+    rows: Rows,
+    header: Option<Vec<String>>,
+    /// Data lines read while deciding on the header, to be parsed first.
+    pending: Vec<(usize, String)>,
+    /// The first non-blank, non-comment line.
+    first_line: usize,
+}
+
+impl<R: Read> CsvStream<R> {
+    /// Reads up to the first data line(s) to decide on the separator and the header.
+    ///
+    /// # Errors
+    /// [`IoError::Empty`] for an input without a single data or header line, and read errors.
+    pub fn new(reader: R, source_name: &str, opts: &ReadOptions) -> Result<Self, IoError> {
+        let mut lines = Lines::new(reader, source_name);
+
+        let Some((first_line, first)) = lines.next_content()?.map(|(n, s)| (n, s.to_owned()))
+        else {
+            return Err(IoError::Empty {
+                path: source_name.to_owned(),
+            });
+        };
+        let sep = match opts.delimiter {
+            Delimiter::Auto => detect_delimiter(&first),
+            chosen => chosen,
+        };
+
+        // Deciding on a header may need the second line; it is kept to be parsed as data after.
+        let mut second: Option<(usize, String)> = None;
+        let is_header = match opts.header {
+            Header::Present => true,
+            Header::Absent => false,
+            Header::Auto => {
+                let total = fields(&first, sep).count();
+                let numeric = fields(&first, sep)
+                    .filter(|f| f.parse::<f64>().is_ok())
+                    .count();
+                if numeric == total {
+                    false
+                } else if numeric == 0 {
+                    true
+                } else {
+                    second = lines.next_content()?.map(|(n, s)| (n, s.to_owned()));
+                    second
+                        .as_ref()
+                        .is_some_and(|(_, s)| fields(s, sep).all(|f| f.parse::<f64>().is_ok()))
+                }
+            }
+        };
+
+        let mut rows = Rows::new(source_name, sep);
+        let mut pending = Vec::new();
+        let header = if is_header {
+            let names: Vec<String> = fields(&first, sep).map(str::to_owned).collect();
+            rows.width = Some((names.len(), first_line));
+            Some(names)
+        } else {
+            pending.push((first_line, first));
+            None
+        };
+        pending.extend(second);
+        pending.reverse();
+        Ok(CsvStream {
+            lines,
+            rows,
+            header,
+            pending,
+            first_line,
+        })
+    }
+
+    /// Column names from the header line, if the input has one.
+    pub fn header(&self) -> Option<&[String]> {
+        self.header.as_deref()
+    }
+
+    /// Fields per row, once known (from the header, else from the first data row read).
+    pub fn n_columns(&self) -> Option<usize> {
+        self.rows.width.map(|(w, _)| w)
+    }
+
+    /// Data rows returned so far.
+    pub fn rows_read(&self) -> usize {
+        self.rows.nrows
+    }
+
+    /// Appends up to `max_rows` rows, row-major, to `out` (each value rounded to `E`) and returns
+    /// how many; 0 means the input is exhausted.
+    ///
+    /// # Errors
+    /// As [`read_csv`], naming the line and column (also of a value that overflows `E`);
+    /// [`IoError::HeaderOnly`] when the input ends without any data row.
+    pub fn read_rows<E: Element>(
+        &mut self,
+        max_rows: usize,
+        out: &mut Vec<E>,
+    ) -> Result<usize, IoError> {
+        let mut read = 0;
+        while read < max_rows {
+            if let Some((line, text)) = self.pending.pop() {
+                self.rows.push(line, &text, out)?;
+            } else if let Some((line, text)) = self.lines.next_content()? {
+                self.rows.push(line, text, out)?;
+            } else {
+                break;
+            }
+            read += 1;
+        }
+        if read == 0 && self.rows.nrows == 0 && max_rows > 0 {
+            return Err(IoError::HeaderOnly {
+                path: self.rows.path.clone(),
+                line: self.first_line,
+            });
+        }
+        Ok(read)
+    }
 }
 
 /// Picks the separator from the first line: comma, else semicolon, else whitespace.
@@ -191,35 +264,38 @@ fn parse_field(field: &str, path: &str, line: usize, column: usize) -> Result<f6
     }
 }
 
-/// The numbers parsed so far, with the width every row must have.
-struct Rows<'p> {
-    path: &'p str,
+/// Parsing of data lines, with the width every row must have.
+struct Rows {
+    path: String,
     sep: Delimiter,
     /// Fields per row and the line that set it.
     width: Option<(usize, usize)>,
     nrows: usize,
-    values: Vec<f64>,
 }
 
-impl<'p> Rows<'p> {
-    fn new(path: &'p str, sep: Delimiter) -> Self {
+impl Rows {
+    fn new(path: &str, sep: Delimiter) -> Self {
         Self {
-            path,
+            path: path.to_owned(),
             sep,
             width: None,
             nrows: 0,
-            values: Vec::new(),
         }
     }
 
-    /// Parses one data line and appends its values.
-    fn push(&mut self, line: usize, text: &str) -> Result<(), IoError> {
+    /// Parses one data line and appends its values to `out`.
+    fn push<E: Element>(
+        &mut self,
+        line: usize,
+        text: &str,
+        out: &mut Vec<E>,
+    ) -> Result<(), IoError> {
         let found = fields(text, self.sep).count();
         match self.width {
             None => self.width = Some((found, line)),
             Some((expected, first_line)) if expected != found => {
                 return Err(IoError::Ragged {
-                    path: self.path.to_owned(),
+                    path: self.path.clone(),
                     line,
                     found,
                     expected,
@@ -230,8 +306,16 @@ impl<'p> Rows<'p> {
         }
 
         for (index, field) in fields(text, self.sep).enumerate() {
-            let value = parse_field(field, self.path, line, index + 1)?;
-            self.values.push(value);
+            let value = E::from_f64(parse_field(field, &self.path, line, index + 1)?);
+            if !value.to_f64().is_finite() {
+                return Err(IoError::NonFinite {
+                    path: self.path.clone(),
+                    line,
+                    column: index + 1,
+                    text: excerpt(field),
+                });
+            }
+            out.push(value);
         }
         self.nrows += 1;
         Ok(())
@@ -239,20 +323,20 @@ impl<'p> Rows<'p> {
 }
 
 /// Lines of the input with their 1-based numbers, skipping blank and comment lines.
-struct Lines<'p, R> {
+struct Lines<R> {
     reader: BufReader<R>,
     buf: Vec<u8>,
     line: usize,
-    path: &'p str,
+    path: String,
 }
 
-impl<'p, R: Read> Lines<'p, R> {
-    fn new(reader: R, path: &'p str) -> Self {
+impl<R: Read> Lines<R> {
+    fn new(reader: R, path: &str) -> Self {
         Self {
             reader: BufReader::with_capacity(1 << 16, reader),
             buf: Vec::new(),
             line: 0,
-            path,
+            path: path.to_owned(),
         }
     }
 
@@ -280,7 +364,7 @@ impl<'p, R: Read> Lines<'p, R> {
             .reader
             .read_until(b'\n', &mut self.buf)
             .map_err(|source| IoError::Read {
-                path: self.path.to_owned(),
+                path: self.path.clone(),
                 source,
             })?;
         if read == 0 {
@@ -305,7 +389,7 @@ impl<'p, R: Read> Lines<'p, R> {
 
     fn text(&self, range: Range<usize>) -> Result<&str, IoError> {
         std::str::from_utf8(&self.buf[range]).map_err(|_| IoError::NotUtf8 {
-            path: self.path.to_owned(),
+            path: self.path.clone(),
             line: self.line,
         })
     }

@@ -1,5 +1,6 @@
-//! Initial centers: k-means++, random rows, or centers given by the user.
+//! Initial centers: k-means++, k-means||, random rows, or centers given by the user.
 
+mod kmeans_parallel;
 mod kmeans_plus_plus;
 mod random;
 
@@ -11,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::rng::Rng;
 
+pub use kmeans_parallel::kmeans_parallel;
 pub use kmeans_plus_plus::kmeans_plus_plus;
 pub use random::random_rows;
 
@@ -22,6 +24,11 @@ pub enum Init {
     /// resulting potential, of `2 + ⌊ln k⌋` candidates drawn with probability proportional to
     /// `w_i · min_j ‖x_i − c_j‖²`.
     KMeansPlusPlus,
+    /// k-means|| (Bahmani et al. 2012): five rounds of oversampling by `ℓ = 2k`, then greedy
+    /// k-means++ on the weighted candidates; see [`kmeans_parallel`]. Far fewer passes over the
+    /// data than k-means++ when `k` is large.
+    #[serde(rename = "k-means||")]
+    KMeansParallel,
     /// `k` distinct rows drawn without replacement with probability proportional to weight.
     Random,
     /// These centers (`k × d`), used as given.
@@ -33,6 +40,7 @@ impl Init {
     pub fn name(&self) -> &'static str {
         match self {
             Init::KMeansPlusPlus => "k-means++",
+            Init::KMeansParallel => "k-means||",
             Init::Random => "random",
             Init::Centers(_) => "given",
         }
@@ -72,6 +80,7 @@ impl Init {
     ) -> Result<Vec<F>> {
         match self {
             Init::KMeansPlusPlus => Ok(kmeans_plus_plus(samples, k, rng)),
+            Init::KMeansParallel => Ok(kmeans_parallel(samples, k, rng)),
             Init::Random => Ok(random_rows(samples, k, rng)),
             Init::Centers(c) => {
                 self.check(k, Some(samples.n_features()))?;
