@@ -156,12 +156,8 @@ fn run<F: Float, const D: usize>(
     labels: &mut [usize],
 ) {
     match path {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `nearest_centers_on` checked that the CPU supports the AVX2 path.
-        KernelPath::Avx2 => unsafe {
-            super::simd::avx2::direct_block::<F, D>(x, centers, best, labels)
-        },
-        _ => portable::direct_block::<F, D>(x, centers, best, labels),
+        KernelPath::Avx2 => F::direct_block_avx2::<D>(x, centers, best, labels),
+        KernelPath::Portable => portable::direct_block::<F, D>(x, centers, best, labels),
     }
 }
 

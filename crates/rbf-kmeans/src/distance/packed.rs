@@ -26,9 +26,11 @@ impl<F: Float> PackedCenters<F> {
     /// Room for `k` centers of dimension `d`; call [`pack`](Self::pack) before use.
     ///
     /// # Panics
-    /// If `k` or `d` is zero.
+    /// If `k` or `d` is zero, or `k > 2²⁴` (the kernels carry center indices in `F` lanes,
+    /// exact up to `2²⁴` in `f32`).
     pub fn new(k: usize, d: usize) -> Self {
         assert!(k > 0 && d > 0, "PackedCenters: k and d must be positive");
+        assert!(k <= 1 << 24, "PackedCenters: at most 2^24 centers");
         let (len, norms) = if d <= DIRECT_MAX_DIM {
             (k * d, 0)
         } else {

@@ -185,6 +185,8 @@ fn assign_leaf<F: Float>(
 ) {
     let d = samples.n_features();
     let tile_rows = leaf.tile_labels.len();
+    let weights = samples.weights();
+    let points = samples.points();
     leaf.sums.iter_mut().for_each(|v| *v = 0.0);
     leaf.weights.iter_mut().for_each(|v| *v = 0.0);
     leaf.counts.iter_mut().for_each(|v| *v = 0);
@@ -208,21 +210,21 @@ fn assign_leaf<F: Float>(
             tile_dist,
         );
 
+        let mut changed = 0;
+        let mut inertia = leaf.inertia;
         for (r, (&j, &dist)) in tile_labels.iter().zip(tile_dist.iter()).enumerate() {
             let i = start + r;
             let slot = &mut labels[i - rows.start];
-            if *slot != j {
-                leaf.changed += 1;
-                *slot = j;
-            }
-            let w = samples.weight(i);
-            let xi = samples.row(i);
+            changed += usize::from(*slot != j);
+            *slot = j;
+            let w = weights.map_or(1.0, |w| w[i]);
+            let xi = &points[i * d..(i + 1) * d];
             let dij = if exact {
                 sq_euclidean(xi, &centers[j * d..(j + 1) * d])
             } else {
                 dist.to_f64_lossless()
             };
-            leaf.inertia += w * dij;
+            inertia += w * dij;
             leaf.cluster_inertia[j] += w * dij;
             leaf.weights[j] += w;
             leaf.counts[j] += 1;
@@ -230,6 +232,8 @@ fn assign_leaf<F: Float>(
                 *s += w * v.to_f64_lossless();
             }
         }
+        leaf.changed += changed;
+        leaf.inertia = inertia;
         start = end;
     }
 }

@@ -173,17 +173,119 @@ panel_kernel!(
     [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
 );
 
-/// The direct kernel compiled for AVX2 (the portable body, vectorised by the compiler across
-/// the eight points of a group; no FMA contraction, so results equal the portable path's).
-///
-/// # Safety
-/// The CPU must support AVX2 and FMA.
-#[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn direct_block<F: crate::Float, const D: usize>(
-    x: &[F],
-    centers: &[F],
-    best: &mut [F],
-    labels: &mut [usize],
-) {
-    super::portable::direct_block_inline::<F, D>(x, centers, best, labels);
+macro_rules! direct_kernel {
+    ($name:ident, $t:ty, $v:ty, $w:expr, $set1:ident, $sub:ident, $mul:ident, $add:ident,
+     $cmp:ident, $blendv:ident, $loadu:ident, $storeu:ident) => {
+        /// The direct kernel of `portable::direct_block` with explicit AVX2 instructions and the
+        /// same operations in the same order (`u = x − c`, `s = s + u·u`, no FMA), so the
+        /// results are bit-identical to the portable path's.
+        ///
+        /// # Safety
+        /// The CPU must support AVX2.
+        #[target_feature(enable = "avx2,fma")]
+        pub(crate) unsafe fn $name<const D: usize>(
+            x: &[$t],
+            centers: &[$t],
+            best: &mut [$t],
+            labels: &mut [usize],
+        ) {
+            const W: usize = $w;
+            const V: usize = 8 / W;
+            let m = labels.len();
+            assert_eq!(x.len(), m * D, "direct kernel: x must be m × d");
+            assert_eq!(best.len(), m, "direct kernel: best must have length m");
+            assert!(
+                !centers.is_empty() && centers.len() % D == 0,
+                "direct kernel: centers k × d"
+            );
+
+            for ((xg, bg), lg) in x
+                .chunks(8 * D)
+                .zip(best.chunks_mut(8))
+                .zip(labels.chunks_mut(8))
+            {
+                // Transpose the group: lane `l` holds point `min(l, g − 1)`.
+                let g = lg.len();
+                let mut xt = [[0.0 as $t; 8]; D];
+                for l in 0..8 {
+                    let row = &xg[l.min(g - 1) * D..][..D];
+                    for t in 0..D {
+                        xt[t][l] = row[t];
+                    }
+                }
+                let mut xv = [[$set1(0.0); V]; D];
+                for t in 0..D {
+                    for h in 0..V {
+                        // SAFETY: `xt[t]` has 8 = V·W values.
+                        xv[t][h] = unsafe { $loadu(xt[t].as_ptr().add(h * W)) };
+                    }
+                }
+
+                let mut bv = [$set1(<$t>::INFINITY); V];
+                let mut bj = [$set1(0.0); V];
+                let mut jv = $set1(0.0);
+                let one = $set1(1.0);
+                for c in centers.chunks_exact(D) {
+                    let mut s = [$set1(0.0); V];
+                    for t in 0..D {
+                        let ct = $set1(c[t]);
+                        for h in 0..V {
+                            let u = $sub(xv[t][h], ct);
+                            s[h] = $add(s[h], $mul(u, u));
+                        }
+                    }
+                    for h in 0..V {
+                        let lt = $cmp::<_CMP_LT_OQ>(s[h], bv[h]);
+                        bv[h] = $blendv(bv[h], s[h], lt);
+                        bj[h] = $blendv(bj[h], jv, lt);
+                    }
+                    jv = $add(jv, one);
+                }
+
+                let mut vals = [0.0 as $t; 8];
+                let mut idx = [0.0 as $t; 8];
+                for h in 0..V {
+                    // SAFETY: `vals` and `idx` have 8 = V·W values.
+                    unsafe {
+                        $storeu(vals.as_mut_ptr().add(h * W), bv[h]);
+                        $storeu(idx.as_mut_ptr().add(h * W), bj[h]);
+                    }
+                }
+                for l in 0..g {
+                    bg[l] = vals[l];
+                    lg[l] = idx[l] as usize;
+                }
+            }
+        }
+    };
 }
+
+direct_kernel!(
+    direct_block_f32,
+    f32,
+    __m256,
+    8,
+    _mm256_set1_ps,
+    _mm256_sub_ps,
+    _mm256_mul_ps,
+    _mm256_add_ps,
+    _mm256_cmp_ps,
+    _mm256_blendv_ps,
+    _mm256_loadu_ps,
+    _mm256_storeu_ps
+);
+
+direct_kernel!(
+    direct_block_f64,
+    f64,
+    __m256d,
+    4,
+    _mm256_set1_pd,
+    _mm256_sub_pd,
+    _mm256_mul_pd,
+    _mm256_add_pd,
+    _mm256_cmp_pd,
+    _mm256_blendv_pd,
+    _mm256_loadu_pd,
+    _mm256_storeu_pd
+);

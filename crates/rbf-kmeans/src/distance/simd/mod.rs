@@ -58,6 +58,18 @@ pub trait Lanes: Copy + 'static {
     /// If the CPU lacks AVX2 or FMA, or on a shape mismatch.
     #[doc(hidden)]
     fn panel_block_avx2(args: PanelArgs<'_, Self>);
+
+    /// Runs the AVX2 direct kernel (see `portable::direct_block` for the contract).
+    ///
+    /// # Panics
+    /// If the CPU lacks AVX2 or FMA, or on a shape mismatch.
+    #[doc(hidden)]
+    fn direct_block_avx2<const D: usize>(
+        x: &[Self],
+        centers: &[Self],
+        best: &mut [Self],
+        labels: &mut [usize],
+    );
 }
 
 /// Arguments of a panel kernel: `m` rows of `x` (`m × d`) against all panels, writing the best
@@ -167,6 +179,28 @@ impl Lanes for f32 {
             panic!("AVX2 path requested on a CPU without it");
         }
     }
+
+    fn direct_block_avx2<const D: usize>(
+        x: &[Self],
+        centers: &[Self],
+        best: &mut [Self],
+        labels: &mut [usize],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert!(
+                KernelPath::Avx2.is_available(),
+                "AVX2 path requested on a CPU without it"
+            );
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            unsafe { avx2::direct_block_f32::<D>(x, centers, best, labels) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (x, centers, best, labels);
+            panic!("AVX2 path requested on a CPU without it");
+        }
+    }
 }
 
 impl Lanes for f64 {
@@ -185,6 +219,28 @@ impl Lanes for f64 {
         #[cfg(not(target_arch = "x86_64"))]
         {
             let _ = args;
+            panic!("AVX2 path requested on a CPU without it");
+        }
+    }
+
+    fn direct_block_avx2<const D: usize>(
+        x: &[Self],
+        centers: &[Self],
+        best: &mut [Self],
+        labels: &mut [usize],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert!(
+                KernelPath::Avx2.is_available(),
+                "AVX2 path requested on a CPU without it"
+            );
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            unsafe { avx2::direct_block_f64::<D>(x, centers, best, labels) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (x, centers, best, labels);
             panic!("AVX2 path requested on a CPU without it");
         }
     }

@@ -75,9 +75,9 @@ pub(crate) fn direct_block<F: Float, const D: usize>(
     direct_block_inline::<F, D>(x, centers, best, labels);
 }
 
-/// Body of [`direct_block`], inlined into each instruction-set wrapper.
+/// Body of [`direct_block`].
 #[inline(always)]
-pub(crate) fn direct_block_inline<F: Float, const D: usize>(
+fn direct_block_inline<F: Float, const D: usize>(
     x: &[F],
     centers: &[F],
     best: &mut [F],
@@ -108,8 +108,8 @@ pub(crate) fn direct_block_inline<F: Float, const D: usize>(
 
         let mut bv = [F::infinity(); GROUP];
         let mut bj = [F::zero(); GROUP];
-        for (j, c) in centers.chunks_exact(D).enumerate() {
-            let jf = F::from_f64_round(j as f64);
+        let mut jf = F::zero();
+        for c in centers.chunks_exact(D) {
             let mut s = [F::zero(); GROUP];
             for t in 0..D {
                 let ct = c[t];
@@ -123,6 +123,7 @@ pub(crate) fn direct_block_inline<F: Float, const D: usize>(
                 bv[l] = if lt { s[l] } else { bv[l] };
                 bj[l] = if lt { jf } else { bj[l] };
             }
+            jf += F::one();
         }
         for l in 0..g {
             bg[l] = bv[l];
