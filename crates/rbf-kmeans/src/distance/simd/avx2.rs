@@ -9,13 +9,13 @@
 
 use std::arch::x86_64::*;
 
-use super::{reduce_lanes, reset_state, PanelArgs, MR, PANEL_BLOCK_BYTES};
+use super::{reset_state, PanelArgs, MR, PANEL_BLOCK_BYTES};
 
 macro_rules! panel_kernel {
     (
         $entry:ident, $micro:ident, $t:ty, $v:ty, $w:expr,
         $load:ident, $store:ident, $set1:ident, $fmadd:ident, $sub:ident, $add:ident,
-        $cmp:ident, $blendv:ident, $zero:ident, $iota:expr
+        $cmp:ident, $blendv:ident, $zero:ident, $iota:expr, $reduce:ident
     ) => {
         /// `R ≤ MR` rows (starting at `x`, stride `d`) against one panel; folds the panel's
         /// scores into the rows' running minima at `state` (stride `2·NR`).
@@ -132,9 +132,138 @@ macro_rules! panel_kernel {
                 }
                 p0 = p1;
             }
-            reduce_lanes(a.state, NR, a.best, a.labels);
+            for ((s, b), l) in a
+                .state
+                .chunks_exact(2 * NR)
+                .zip(a.best.iter_mut())
+                .zip(a.labels.iter_mut())
+            {
+                // SAFETY: `s` holds `2·NR` values.
+                let (v, j) = unsafe { $reduce(s.as_ptr()) };
+                *b = v;
+                *l = j as usize;
+            }
         }
     };
+}
+
+/// Of two (value, index) lane sets, the better per lane: smaller value, ties to smaller index.
+macro_rules! better {
+    ($cmp:ident, $and:ident, $or:ident, $blendv:ident, $av:expr, $aj:expr, $bv:expr, $bj:expr) => {{
+        let (av, aj, bv, bj) = ($av, $aj, $bv, $bj);
+        let sel = $or(
+            $cmp::<_CMP_LT_OQ>(bv, av),
+            $and($cmp::<_CMP_EQ_OQ>(bv, av), $cmp::<_CMP_LT_OQ>(bj, aj)),
+        );
+        ($blendv(av, bv, sel), $blendv(aj, bj, sel))
+    }};
+}
+
+/// Winner of one row's `2·16` running minima (values then indices): the smallest value, ties
+/// to the lowest index, as `reduce_lanes` picks it.
+///
+/// # Safety
+/// `s` must be readable for 32 values.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn reduce_row_f32(s: *const f32) -> (f32, f32) {
+    // SAFETY: 32 readable values.
+    let (v0, v1, j0, j1) = unsafe {
+        (
+            _mm256_loadu_ps(s),
+            _mm256_loadu_ps(s.add(8)),
+            _mm256_loadu_ps(s.add(16)),
+            _mm256_loadu_ps(s.add(24)),
+        )
+    };
+    let (v, j) = better!(
+        _mm256_cmp_ps,
+        _mm256_and_ps,
+        _mm256_or_ps,
+        _mm256_blendv_ps,
+        v0,
+        j0,
+        v1,
+        j1
+    );
+    let (v, j) = better!(
+        _mm256_cmp_ps,
+        _mm256_and_ps,
+        _mm256_or_ps,
+        _mm256_blendv_ps,
+        v,
+        j,
+        _mm256_permute2f128_ps::<1>(v, v),
+        _mm256_permute2f128_ps::<1>(j, j)
+    );
+    let (v, j) = better!(
+        _mm256_cmp_ps,
+        _mm256_and_ps,
+        _mm256_or_ps,
+        _mm256_blendv_ps,
+        v,
+        j,
+        _mm256_shuffle_ps::<0b01_00_11_10>(v, v),
+        _mm256_shuffle_ps::<0b01_00_11_10>(j, j)
+    );
+    let (v, j) = better!(
+        _mm256_cmp_ps,
+        _mm256_and_ps,
+        _mm256_or_ps,
+        _mm256_blendv_ps,
+        v,
+        j,
+        _mm256_shuffle_ps::<0b10_11_00_01>(v, v),
+        _mm256_shuffle_ps::<0b10_11_00_01>(j, j)
+    );
+    (_mm256_cvtss_f32(v), _mm256_cvtss_f32(j))
+}
+
+/// As [`reduce_row_f32`] for `2·8` `f64` values.
+///
+/// # Safety
+/// `s` must be readable for 16 values.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn reduce_row_f64(s: *const f64) -> (f64, f64) {
+    // SAFETY: 16 readable values.
+    let (v0, v1, j0, j1) = unsafe {
+        (
+            _mm256_loadu_pd(s),
+            _mm256_loadu_pd(s.add(4)),
+            _mm256_loadu_pd(s.add(8)),
+            _mm256_loadu_pd(s.add(12)),
+        )
+    };
+    let (v, j) = better!(
+        _mm256_cmp_pd,
+        _mm256_and_pd,
+        _mm256_or_pd,
+        _mm256_blendv_pd,
+        v0,
+        j0,
+        v1,
+        j1
+    );
+    let (v, j) = better!(
+        _mm256_cmp_pd,
+        _mm256_and_pd,
+        _mm256_or_pd,
+        _mm256_blendv_pd,
+        v,
+        j,
+        _mm256_permute2f128_pd::<1>(v, v),
+        _mm256_permute2f128_pd::<1>(j, j)
+    );
+    let (v, j) = better!(
+        _mm256_cmp_pd,
+        _mm256_and_pd,
+        _mm256_or_pd,
+        _mm256_blendv_pd,
+        v,
+        j,
+        _mm256_shuffle_pd::<0b0101>(v, v),
+        _mm256_shuffle_pd::<0b0101>(j, j)
+    );
+    (_mm256_cvtsd_f64(v), _mm256_cvtsd_f64(j))
 }
 
 panel_kernel!(
@@ -152,7 +281,8 @@ panel_kernel!(
     _mm256_cmp_ps,
     _mm256_blendv_ps,
     _mm256_setzero_ps,
-    [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0]
+    [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0],
+    reduce_row_f32
 );
 
 panel_kernel!(
@@ -170,7 +300,8 @@ panel_kernel!(
     _mm256_cmp_pd,
     _mm256_blendv_pd,
     _mm256_setzero_pd,
-    [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+    [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+    reduce_row_f64
 );
 
 macro_rules! direct_kernel {
