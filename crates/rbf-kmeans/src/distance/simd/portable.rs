@@ -40,7 +40,8 @@ pub(crate) fn panel_block<F: Float>(a: PanelArgs<'_, F>) {
 /// Up to [`MR`] rows against one panel.
 #[inline]
 fn micro<F: Float>(x: &[F], d: usize, panel: &[F], hn: &[F], base: usize, state: &mut [F]) {
-    let nr = hn.len();
+    // A compile-time lane count, so the lane loops unroll and vectorise.
+    let nr = F::PANEL;
     let mut acc = [[F::zero(); 16]; MR];
     for (t, c) in panel.chunks_exact(nr).enumerate() {
         for (row, acc) in x.chunks_exact(d).zip(acc.iter_mut()) {
