@@ -22,6 +22,7 @@ pub trait Float:
     + std::ops::AddAssign
     + std::ops::SubAssign
     + std::ops::MulAssign
+    + crate::distance::Lanes
     + 'static
 {
     /// `"f32"` or `"f64"`, as written in model files.

@@ -5,8 +5,20 @@
 //! is not. The expanded form loses accuracy when points are far from the origin relative to their
 //! spread, so it is only used to choose an assignment; reported quantities (inertia, losses) are
 //! recomputed with [`sq_euclidean`], which is exact up to rounding of the direct sum.
+//!
+//! K-Means assignment does not need the tile at all: [`nearest_centers`] fuses the argmin into a
+//! register-blocked kernel over centers packed once per iteration ([`PackedCenters`]), with
+//! run-time dispatch between AVX2 and portable code ([`KernelPath`]).
 
 use crate::float::Float;
+
+mod nearest;
+mod packed;
+pub mod simd;
+
+pub use nearest::{nearest_centers, nearest_centers_on, NearestScratch};
+pub use packed::PackedCenters;
+pub use simd::{KernelPath, Lanes};
 
 /// Below this dimension the direct loop beats the GEMM formulation.
 pub const DIRECT_MAX_DIM: usize = 8;

@@ -35,10 +35,13 @@ use rayon::prelude::*;
 
 use super::algorithm::{IterationEvent, KMeansFit, StopReason};
 use super::hyperparams::Algorithm;
-use super::lloyd::{update_centers, Assignment, LloydWorkspace, TILE_ROWS};
+use super::lloyd::{tile_rows, update_centers, Assignment, LloydWorkspace};
 use super::model::KMeansModel;
 use crate::data::Samples;
-use crate::distance::{argmin, row_sq_norms, tile_sq_distances, DIRECT_MAX_DIM};
+use crate::distance::{
+    argmin, nearest_centers, row_sq_norms, tile_sq_distances, NearestScratch, PackedCenters,
+    DIRECT_MAX_DIM,
+};
 use crate::float::Float;
 use crate::parallel::{leaf_range, n_leaves, LEAF_ROWS};
 
@@ -126,6 +129,8 @@ pub(crate) struct Pass<'s, 'a, F: Float> {
     c_norms: &'s [F],
     x_norms: &'s [F],
     x_norm: &'s [f64],
+    packed: &'s PackedCenters<F>,
+    tile_rows: usize,
     /// Distances between centers and their drift.
     pub geo: &'s CenterGeometry,
     kappa: f64,
@@ -241,6 +246,10 @@ pub(crate) fn f32_down(x: f64) -> f32 {
 
 /// Per-leaf scratch and partial sums.
 struct Leaf<F> {
+    /// Lloyd's labels and distances for one tile, and the fused kernel's scratch.
+    tile_labels: Vec<usize>,
+    tile_dist: Vec<F>,
+    nearest: NearestScratch<F>,
     tile: Vec<F>,
     /// Open rows gathered for one GEMM, and their squared norms (GEMM path only).
     gathered: Vec<F>,
@@ -265,6 +274,7 @@ pub(crate) struct AccelWorkspace<F> {
     x_norms: Vec<F>,
     x_norm: Vec<f64>,
     c_norms: Vec<F>,
+    packed: PackedCenters<F>,
     geo: CenterGeometry,
     upper: Vec<f64>,
     stale: Vec<bool>,
@@ -302,13 +312,18 @@ impl<F: Float> AccelWorkspace<F> {
             })
             .collect();
         let lower_len = P::lower_len(k);
+        // Lloyd's tiling, so that a tile decided here is decided by Lloyd's very kernel call.
+        let tile = tile_rows::<F>(d);
         let leaves = (0..n_leaves(n))
             .map(|_| Leaf {
-                tile: vec![F::zero(); TILE_ROWS * k],
-                gathered: vec![F::zero(); if d > DIRECT_MAX_DIM { TILE_ROWS * d } else { 0 }],
-                gathered_norms: vec![F::zero(); TILE_ROWS],
-                open: Vec::with_capacity(TILE_ROWS),
-                ties: Vec::with_capacity(TILE_ROWS),
+                tile_labels: vec![0; tile],
+                tile_dist: vec![F::zero(); tile],
+                nearest: NearestScratch::new(),
+                tile: vec![F::zero(); tile * k],
+                gathered: vec![F::zero(); if d > DIRECT_MAX_DIM { tile * d } else { 0 }],
+                gathered_norms: vec![F::zero(); tile],
+                open: Vec::with_capacity(tile),
+                ties: Vec::with_capacity(tile),
                 scratch: Vec::with_capacity(k),
                 sums: vec![0.0; k * d],
                 weights: vec![0.0; k],
@@ -326,6 +341,7 @@ impl<F: Float> AccelWorkspace<F> {
             x_norms,
             x_norm,
             c_norms: vec![F::zero(); k],
+            packed: PackedCenters::new(k, d),
             geo: CenterGeometry {
                 k,
                 c_norm: vec![0.0; k],
@@ -390,6 +406,7 @@ impl<F: Float> AccelWorkspace<F> {
             "assign: labels must have one entry per point"
         );
         row_sq_norms(centers, d, &mut self.c_norms);
+        self.packed.pack(centers);
         self.update_geometry(centers);
 
         let pass = Pass {
@@ -398,6 +415,8 @@ impl<F: Float> AccelWorkspace<F> {
             c_norms: &self.c_norms,
             x_norms: &self.x_norms,
             x_norm: &self.x_norm,
+            packed: &self.packed,
+            tile_rows: tile_rows::<F>(d),
             geo: &self.geo,
             kappa: kappa::<F>(d),
             eta: eta(d),
@@ -549,7 +568,7 @@ impl LeafBounds<'_> {
     }
 }
 
-/// Lloyd's tile for rows `rows` (the same call Lloyd makes), into `tile`.
+/// All `k` distances of rows `rows`, into `tile`, for the bounds of near-tied points.
 fn lloyd_tile<F: Float>(pass: &Pass<'_, '_, F>, rows: Range<usize>, tile: &mut [F]) {
     let d = pass.samples.n_features();
     let k = pass.k();
@@ -590,7 +609,7 @@ fn assign_leaf<F: Float, P: Pruning>(
     // Tiles start where Lloyd's start, so a tile computed here is bit-identical to Lloyd's.
     let mut start = rows.start;
     while start < rows.end {
-        let end = (start + TILE_ROWS).min(rows.end);
+        let end = (start + pass.tile_rows).min(rows.end);
         leaf.open.clear();
         leaf.ties.clear();
         for i in start..end {
@@ -638,12 +657,23 @@ fn assign_leaf<F: Float, P: Pruning>(
         }
         let from_tile = if gemm { &leaf.open } else { &leaf.ties };
         if !from_tile.is_empty() {
+            // The label is Lloyd's (the same kernel call on the same rows); the distance row
+            // only refreshes the bounds, which hold whichever near-tied center won.
+            let m = end - start;
+            nearest_centers(
+                &pass.samples.points()[start * d..end * d],
+                &pass.x_norms[start..end],
+                pass.packed,
+                &mut leaf.nearest,
+                &mut leaf.tile_labels[..m],
+                &mut leaf.tile_dist[..m],
+            );
             lloyd_tile(pass, start..end, &mut leaf.tile);
             leaf.tiles += 1;
             for &i in from_tile {
                 let r = i - rows.start;
                 let row = &leaf.tile[(i - start) * k..(i - start + 1) * k];
-                let j = argmin(row);
+                let j = leaf.tile_labels[i - start];
                 set_label(&mut labels[r], j, &mut leaf.changed);
                 P::from_row(pass, i, j, row, bounds.point(r));
             }
@@ -859,6 +889,8 @@ mod tests {
                 c_norms: &cn,
                 x_norms: &ws.x_norms,
                 x_norm: &ws.x_norm,
+                packed: &ws.packed,
+                tile_rows: tile_rows::<f32>(d),
                 geo: &ws.geo,
                 kappa: kappa::<f32>(d),
                 eta: eta(d),

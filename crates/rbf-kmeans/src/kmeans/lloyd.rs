@@ -1,24 +1,33 @@
 //! One Lloyd iteration: assign every point to its nearest center, then move every center to the
 //! weighted mean of its points.
 //!
-//! The assignment runs over fixed leaves of rows in parallel; each leaf computes tiles of
-//! distances (GEMM or direct, see [`crate::distance`]), takes the argmin, and accumulates weighted
-//! sums in `f64` into its own slot. Slots are reduced in leaf order, so results do not depend on
+//! The assignment runs over fixed leaves of rows in parallel; each leaf finds the nearest centers
+//! of a tile of rows with the fused kernel [`nearest_centers`] (centers packed once per pass), and
+//! accumulates weighted sums in `f64` into its own slot. Slots are reduced in leaf order, so results do not depend on
 //! the number of threads. All buffers live in a [`LloydWorkspace`] allocated once per fit.
 
 use rayon::prelude::*;
 
 use crate::data::Samples;
-use crate::distance::{argmin, row_sq_norms, sq_euclidean, tile_sq_distances};
+use crate::distance::{nearest_centers, row_sq_norms, sq_euclidean, NearestScratch, PackedCenters};
 use crate::float::Float;
 use crate::parallel::{leaf_range, n_leaves, LEAF_ROWS};
 
-/// Rows per distance tile inside a leaf: the tile (`TILE_ROWS × k`) stays in cache.
-pub(crate) const TILE_ROWS: usize = 256;
+/// Rows per tile inside a leaf: the tile's points, read by the kernel and again by the sums, stay
+/// in L2 (`TILE_BYTES`), between `MIN_TILE_ROWS` and `MAX_TILE_ROWS` rows.
+const TILE_BYTES: usize = 192 * 1024;
+const MIN_TILE_ROWS: usize = 24;
+const MAX_TILE_ROWS: usize = 480;
+
+pub(crate) fn tile_rows<F>(d: usize) -> usize {
+    (TILE_BYTES / (d * std::mem::size_of::<F>())).clamp(MIN_TILE_ROWS, MAX_TILE_ROWS)
+}
 
 /// Per-leaf partial results and scratch.
 struct Leaf<F> {
-    tile: Vec<F>,
+    tile_labels: Vec<usize>,
+    tile_dist: Vec<F>,
+    scratch: NearestScratch<F>,
     sums: Vec<f64>,
     weights: Vec<f64>,
     counts: Vec<usize>,
@@ -49,7 +58,7 @@ pub(crate) struct LloydWorkspace<F> {
     k: usize,
     d: usize,
     x_norms: Vec<F>,
-    c_norms: Vec<F>,
+    packed: PackedCenters<F>,
     leaves: Vec<Leaf<F>>,
     total: Assignment,
 }
@@ -65,7 +74,9 @@ impl<F: Float> LloydWorkspace<F> {
             .for_each(|(out, x)| row_sq_norms(x, d, out));
         let leaves = (0..n_leaves(n))
             .map(|_| Leaf {
-                tile: vec![F::zero(); TILE_ROWS * k],
+                tile_labels: vec![0; tile_rows::<F>(d)],
+                tile_dist: vec![F::zero(); tile_rows::<F>(d)],
+                scratch: NearestScratch::new(),
                 sums: vec![0.0; k * d],
                 weights: vec![0.0; k],
                 counts: vec![0; k],
@@ -78,7 +89,7 @@ impl<F: Float> LloydWorkspace<F> {
             k,
             d,
             x_norms,
-            c_norms: vec![F::zero(); k],
+            packed: PackedCenters::new(k, d),
             leaves,
             total: Assignment {
                 sums: vec![0.0; k * d],
@@ -112,10 +123,10 @@ impl<F: Float> LloydWorkspace<F> {
             n,
             "assign: labels must have one entry per point"
         );
-        row_sq_norms(centers, d, &mut self.c_norms);
+        self.packed.pack(centers);
 
         let x_norms = &self.x_norms;
-        let c_norms = &self.c_norms;
+        let packed = &self.packed;
         self.leaves
             .par_iter_mut()
             .zip(labels.par_chunks_mut(LEAF_ROWS))
@@ -126,7 +137,7 @@ impl<F: Float> LloydWorkspace<F> {
                     samples,
                     centers,
                     x_norms,
-                    c_norms,
+                    packed,
                     rows,
                     leaf,
                     leaf_labels,
@@ -166,14 +177,16 @@ fn assign_leaf<F: Float>(
     samples: &Samples<'_, F>,
     centers: &[F],
     x_norms: &[F],
-    c_norms: &[F],
+    packed: &PackedCenters<F>,
     rows: std::ops::Range<usize>,
     leaf: &mut Leaf<F>,
     labels: &mut [usize],
     exact: bool,
 ) {
-    let k = c_norms.len();
     let d = samples.n_features();
+    let tile_rows = leaf.tile_labels.len();
+    let weights = samples.weights();
+    let points = samples.points();
     leaf.sums.iter_mut().for_each(|v| *v = 0.0);
     leaf.weights.iter_mut().for_each(|v| *v = 0.0);
     leaf.counts.iter_mut().for_each(|v| *v = 0);
@@ -183,28 +196,35 @@ fn assign_leaf<F: Float>(
 
     let mut start = rows.start;
     while start < rows.end {
-        let end = (start + TILE_ROWS).min(rows.end);
+        let end = (start + tile_rows).min(rows.end);
         let m = end - start;
         let x = &samples.points()[start * d..end * d];
-        let tile = &mut leaf.tile[..m * k];
-        tile_sq_distances(x, &x_norms[start..end], centers, c_norms, d, tile);
+        let tile_labels = &mut leaf.tile_labels[..m];
+        let tile_dist = &mut leaf.tile_dist[..m];
+        nearest_centers(
+            x,
+            &x_norms[start..end],
+            packed,
+            &mut leaf.scratch,
+            tile_labels,
+            tile_dist,
+        );
 
-        for (r, dist) in tile.chunks_exact(k).enumerate() {
+        let mut changed = 0;
+        let mut inertia = leaf.inertia;
+        for (r, (&j, &dist)) in tile_labels.iter().zip(tile_dist.iter()).enumerate() {
             let i = start + r;
-            let j = argmin(dist);
             let slot = &mut labels[i - rows.start];
-            if *slot != j {
-                leaf.changed += 1;
-                *slot = j;
-            }
-            let w = samples.weight(i);
-            let xi = samples.row(i);
+            changed += usize::from(*slot != j);
+            *slot = j;
+            let w = weights.map_or(1.0, |w| w[i]);
+            let xi = &points[i * d..(i + 1) * d];
             let dij = if exact {
                 sq_euclidean(xi, &centers[j * d..(j + 1) * d])
             } else {
-                dist[j].to_f64_lossless()
+                dist.to_f64_lossless()
             };
-            leaf.inertia += w * dij;
+            inertia += w * dij;
             leaf.cluster_inertia[j] += w * dij;
             leaf.weights[j] += w;
             leaf.counts[j] += 1;
@@ -212,6 +232,8 @@ fn assign_leaf<F: Float>(
                 *s += w * v.to_f64_lossless();
             }
         }
+        leaf.changed += changed;
+        leaf.inertia = inertia;
         start = end;
     }
 }
@@ -308,6 +330,7 @@ pub(crate) fn relocate_empty<F: Float>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::distance::argmin;
     use crate::rng::Rng;
     use ndarray::Array2;
 
@@ -349,6 +372,35 @@ mod tests {
                 assert!((g - e).abs() <= 1e-9 * (1.0 + e.abs()));
             }
             assert_eq!(a.changed, n);
+        }
+    }
+
+    #[test]
+    fn assignment_is_bit_identical_for_1_2_and_4_threads() {
+        for &(d, k) in &[(2, 8), (40, 37)] {
+            let n = LEAF_ROWS * 3 + 17;
+            let mut rng = Rng::new(d as u64);
+            let x = Array2::from_shape_fn((n, d), |_| (rng.normal() * 3.0) as f32);
+            let c: Vec<f32> = (0..k * d).map(|_| (rng.normal() * 3.0) as f32).collect();
+            let s = Samples::new(x.view(), None).unwrap();
+            let runs: Vec<(Vec<usize>, Assignment)> = [1, 2, 4]
+                .iter()
+                .map(|&t| {
+                    crate::parallel::Threads(t)
+                        .install(|| {
+                            let mut ws = LloydWorkspace::new(&s, k);
+                            let mut labels = vec![usize::MAX; n];
+                            let a = ws.assign(&s, &c, &mut labels, false).clone();
+                            (labels, a)
+                        })
+                        .unwrap()
+                })
+                .collect();
+            for (labels, a) in &runs[1..] {
+                assert_eq!(labels, &runs[0].0);
+                assert_eq!(a.sums, runs[0].1.sums);
+                assert_eq!(a.inertia.to_bits(), runs[0].1.inertia.to_bits());
+            }
         }
     }
 

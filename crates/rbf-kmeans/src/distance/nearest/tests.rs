@@ -1,0 +1,165 @@
+//! Oracle tests of the nearest-center kernels against direct `f64` sums, on both paths.
+
+use super::*;
+use crate::distance::{row_sq_norms, sq_euclidean};
+use crate::rng::Rng;
+
+fn paths() -> Vec<KernelPath> {
+    [KernelPath::Portable, KernelPath::Avx2]
+        .into_iter()
+        .filter(|p| p.is_available())
+        .collect()
+}
+
+struct Run<F> {
+    labels: Vec<usize>,
+    dist: Vec<F>,
+}
+
+fn run<F: Float>(path: KernelPath, x: &[F], c: &[F], d: usize) -> Run<F> {
+    let (m, k) = (x.len() / d, c.len() / d);
+    let mut xn = vec![F::zero(); m];
+    row_sq_norms(x, d, &mut xn);
+    let mut packed = PackedCenters::new(k, d);
+    packed.pack(c);
+    let mut scratch = NearestScratch::new();
+    let mut labels = vec![usize::MAX; m];
+    let mut dist = vec![F::nan(); m];
+    nearest_centers_on(path, x, &xn, &packed, &mut scratch, &mut labels, &mut dist);
+    Run { labels, dist }
+}
+
+fn random<F: Float>(len: usize, offset: f64, rng: &mut Rng) -> Vec<F> {
+    (0..len)
+        .map(|_| F::from_f64_round(offset + rng.normal()))
+        .collect()
+}
+
+/// Checks one shape on every path: each label is a nearest center up to the rounding of the
+/// expanded form, each distance is the exact one to that label up to the same rounding, and
+/// the paths agree wherever the runner-up is not within rounding of the winner.
+fn check<F: Float>(m: usize, k: usize, d: usize, offset: f64, eps: f64) {
+    let mut rng = Rng::new((m * 1009 + k * 31 + d) as u64);
+    let x: Vec<F> = random(m * d, offset, &mut rng);
+    let c: Vec<F> = random(k * d, offset, &mut rng);
+    let tol = eps * (1.0 + (offset * offset + 4.0) * d as f64);
+    let exact: Vec<Vec<f64>> = x
+        .chunks_exact(d)
+        .map(|xi| c.chunks_exact(d).map(|cj| sq_euclidean(xi, cj)).collect())
+        .collect();
+
+    let runs: Vec<Run<F>> = paths().into_iter().map(|p| run(p, &x, &c, d)).collect();
+    for r in &runs {
+        for (i, e) in exact.iter().enumerate() {
+            let min = e.iter().copied().fold(f64::INFINITY, f64::min);
+            let j = r.labels[i];
+            assert!(j < k, "m{m} k{k} d{d}: label {j}");
+            assert!(
+                e[j] <= min + tol,
+                "m{m} k{k} d{d} row {i}: {} vs {min}",
+                e[j]
+            );
+            let got = r.dist[i].to_f64_lossless();
+            assert!(
+                got >= 0.0 && (got - e[j]).abs() <= tol,
+                "m{m} k{k} d{d}: {got} vs {}",
+                e[j]
+            );
+        }
+    }
+    for r in &runs[1..] {
+        for (i, e) in exact.iter().enumerate() {
+            let mut sorted = e.clone();
+            sorted.sort_by(f64::total_cmp);
+            if sorted.len() < 2 || sorted[1] - sorted[0] > 2.0 * tol {
+                assert_eq!(
+                    r.labels[i], runs[0].labels[i],
+                    "m{m} k{k} d{d}: paths differ"
+                );
+            }
+        }
+    }
+}
+
+const SHAPES: &[(usize, usize, usize)] = &[
+    (1, 1, 1),
+    (7, 3, 2),
+    (9, 1, 5),
+    (23, 8, 8),
+    (13, 1, 9),
+    (1, 17, 9),
+    (50, 16, 16),
+    (37, 33, 31),
+    (251, 70, 13),
+    (241, 20, 100),
+    (6, 300, 10),
+    (500, 9, 33),
+];
+
+#[test]
+fn labels_and_distances_match_the_naive_reference_on_random_shapes() {
+    for &(m, k, d) in SHAPES {
+        check::<f64>(m, k, d, 0.0, 1e-12);
+        check::<f32>(m, k, d, 0.0, 1e-5);
+        check::<f64>(m, k, d, 5.0, 1e-12);
+        check::<f32>(m, k, d, 5.0, 1e-5);
+    }
+}
+
+#[test]
+fn more_panels_than_one_cache_block_are_all_searched() {
+    // 70 centers of dimension 1000: 9 f64 panels of 64 KB, more than one 512 KB block.
+    check::<f64>(30, 70, 1000, 0.0, 1e-12);
+    check::<f32>(30, 70, 1000, 0.0, 1e-5);
+}
+
+#[test]
+fn the_direct_kernel_gives_bit_identical_results_on_both_paths() {
+    for d in 1..=DIRECT_MAX_DIM {
+        let mut rng = Rng::new(d as u64);
+        let x: Vec<f32> = random(1000 + d, 0.0, &mut rng);
+        let c: Vec<f32> = random(11 * d, 0.0, &mut rng);
+        let x = &x[..(x.len() / d) * d];
+        let runs: Vec<Run<f32>> = paths().into_iter().map(|p| run(p, x, &c, d)).collect();
+        for r in &runs[1..] {
+            assert_eq!(r.labels, runs[0].labels);
+            assert_eq!(r.dist, runs[0].dist);
+        }
+    }
+}
+
+fn check_ties<F: Float>(d: usize) {
+    // Center 3 is repeated at 20 (another panel) and 21; the point at the origin is equidistant
+    // from ±e_0 (centers 5 and 6, small integers: every product is exact on every path).
+    let k = 24;
+    let mut rng = Rng::new(d as u64 + 99);
+    let mut c: Vec<F> = random(k * d, 10.0, &mut rng);
+    let c3 = c[3 * d..4 * d].to_vec();
+    c[20 * d..21 * d].copy_from_slice(&c3);
+    c[21 * d..22 * d].copy_from_slice(&c3);
+    for t in 0..d {
+        c[5 * d + t] = F::zero();
+        c[6 * d + t] = F::zero();
+    }
+    c[5 * d] = F::one();
+    c[6 * d] = -F::one();
+    let mut x = c3.clone();
+    x.extend(std::iter::repeat_n(F::zero(), d));
+    for path in paths() {
+        let r = run(path, &x, &c, d);
+        assert_eq!(r.labels, [3, 5], "{path:?} d{d}");
+        assert!(
+            r.dist[0] >= F::zero() && r.dist[0].to_f64_lossless() < 1e-3,
+            "{path:?}"
+        );
+        assert_eq!(r.dist[1], F::one(), "{path:?} d{d}");
+    }
+}
+
+#[test]
+fn ties_go_to_the_lowest_index_and_a_point_on_a_center_picks_it() {
+    for d in [1, 2, 7, 8, 9, 16, 33] {
+        check_ties::<f32>(d);
+        check_ties::<f64>(d);
+    }
+}

@@ -1,0 +1,252 @@
+//! Instruction-set dispatch for the nearest-center kernels.
+//!
+//! Two paths compute the same quantities: [`KernelPath::Avx2`] (x86-64 with AVX2 and FMA,
+//! detected at run time on stable Rust) and [`KernelPath::Portable`] (plain Rust, any CPU).
+//!
+//! * The direct kernel (`d ≤ DIRECT_MAX_DIM`) performs the same operations in the same order on
+//!   both paths, so their labels and distances are bit-identical.
+//! * The panel kernel accumulates `x·c` with fused multiply-adds on the AVX2 path and with a
+//!   multiply and an add on the portable path. The scores then differ by at most a rounding
+//!   error, so a point whose two nearest centers are that close to equidistant may get a
+//!   different label on the two paths; every other point gets the same label.
+//!
+//! Limitations: the portable panel kernel is left to the compiler's auto-vectorisation and runs
+//! about 4–6× slower than the AVX2 one (measured by `benches/lloyd.rs`); there is no NEON or
+//! AVX-512 path yet. Both panel kernels pad `k` to a multiple of [`Lanes::PANEL`], so a small `k`
+//! that is not such a multiple wastes part of the work (`k = 10` in `f32`: 6 of 16 lanes).
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2;
+pub(crate) mod portable;
+
+/// Which implementation of the nearest-center kernels runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelPath {
+    /// Plain Rust, any CPU.
+    Portable,
+    /// x86-64 AVX2 with FMA.
+    Avx2,
+}
+
+impl KernelPath {
+    /// The fastest path this CPU supports (the detection result is cached by the standard
+    /// library, so this is cheap).
+    pub fn detect() -> Self {
+        if Self::Avx2.is_available() {
+            Self::Avx2
+        } else {
+            Self::Portable
+        }
+    }
+
+    /// Whether this CPU can run the path.
+    pub fn is_available(self) -> bool {
+        match self {
+            Self::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
+            #[cfg(not(target_arch = "x86_64"))]
+            Self::Avx2 => false,
+        }
+    }
+}
+
+/// Per-precision constants and entry points of the SIMD kernels; implemented for `f32` and
+/// `f64` only (a supertrait of [`Float`](crate::Float)).
+pub trait Lanes: Copy + 'static {
+    /// Centers per panel: two 256-bit registers (16 for `f32`, 8 for `f64`).
+    const PANEL: usize;
+
+    /// Runs the AVX2 panel kernel (see [`portable::panel_block`] for the contract).
+    ///
+    /// # Panics
+    /// If the CPU lacks AVX2 or FMA, or on a shape mismatch.
+    #[doc(hidden)]
+    fn panel_block_avx2(args: PanelArgs<'_, Self>);
+
+    /// Runs the AVX2 direct kernel (see `portable::direct_block` for the contract).
+    ///
+    /// # Panics
+    /// If the CPU lacks AVX2 or FMA, or on a shape mismatch.
+    #[doc(hidden)]
+    fn direct_block_avx2<const D: usize>(
+        x: &[Self],
+        centers: &[Self],
+        best: &mut [Self],
+        labels: &mut [usize],
+    );
+}
+
+/// Arguments of a panel kernel: `m` rows of `x` (`m × d`) against all panels, writing the best
+/// score `h_j − x·c_j` and its index `j` for each row.
+#[doc(hidden)]
+pub struct PanelArgs<'a, F> {
+    /// Points, `m × d`, row-major.
+    pub x: &'a [F],
+    /// Dimension.
+    pub d: usize,
+    /// Panels, `n_panels × d × PANEL`.
+    pub panels: &'a [F],
+    /// Half squared norms, `n_panels × PANEL`.
+    pub half_norms: &'a [F],
+    /// Per-row, per-lane running minima: `m × 2·PANEL` (values, then indices as floats).
+    pub state: &'a mut [F],
+    /// Best score per row, length `m`.
+    pub best: &'a mut [F],
+    /// Index of the best center per row, length `m`.
+    pub labels: &'a mut [usize],
+}
+
+impl<F> PanelArgs<'_, F> {
+    /// Checks the shape contract and returns `(m, n_panels)`.
+    pub(crate) fn check(&self, nr: usize) -> (usize, usize) {
+        let m = self.labels.len();
+        let n_panels = self.half_norms.len() / nr;
+        assert!(self.d > 0, "panel kernel: d must be positive");
+        assert_eq!(self.x.len(), m * self.d, "panel kernel: x must be m × d");
+        assert_eq!(
+            self.half_norms.len(),
+            n_panels * nr,
+            "panel kernel: half norms"
+        );
+        assert_eq!(
+            self.panels.len(),
+            n_panels * self.d * nr,
+            "panel kernel: panels"
+        );
+        assert_eq!(
+            self.state.len(),
+            m * 2 * nr,
+            "panel kernel: state must be m × 2·NR"
+        );
+        assert_eq!(self.best.len(), m, "panel kernel: best must have length m");
+        (m, n_panels)
+    }
+}
+
+/// Panels processed together for a block of rows: their bytes stay within this L2 budget.
+pub(crate) const PANEL_BLOCK_BYTES: usize = 512 * 1024;
+
+/// Rows per register block of the panel kernels.
+pub(crate) const MR: usize = 6;
+
+/// Picks each row's winner from its per-lane minima: the smallest value, ties to the lowest
+/// center index. Shared by both paths.
+pub(crate) fn reduce_lanes<F: crate::Float>(
+    state: &[F],
+    nr: usize,
+    best: &mut [F],
+    labels: &mut [usize],
+) {
+    for ((s, b), l) in state
+        .chunks_exact(2 * nr)
+        .zip(best.iter_mut())
+        .zip(labels.iter_mut())
+    {
+        let (vals, idx) = s.split_at(nr);
+        let (mut bv, mut bj) = (vals[0], idx[0]);
+        for (&v, &j) in vals.iter().zip(idx).skip(1) {
+            if v < bv || (v == bv && j < bj) {
+                bv = v;
+                bj = j;
+            }
+        }
+        *b = bv;
+        *l = bj.to_usize().expect("center index");
+    }
+}
+
+/// Resets the per-lane minima to `+∞` at index 0.
+pub(crate) fn reset_state<F: crate::Float>(state: &mut [F], nr: usize) {
+    for s in state.chunks_exact_mut(2 * nr) {
+        let (vals, idx) = s.split_at_mut(nr);
+        vals.fill(F::infinity());
+        idx.fill(F::zero());
+    }
+}
+
+impl Lanes for f32 {
+    const PANEL: usize = 16;
+
+    fn panel_block_avx2(args: PanelArgs<'_, Self>) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert!(
+                KernelPath::Avx2.is_available(),
+                "AVX2 path requested on a CPU without it"
+            );
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            unsafe { avx2::panel_block_f32(args) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = args;
+            panic!("AVX2 path requested on a CPU without it");
+        }
+    }
+
+    fn direct_block_avx2<const D: usize>(
+        x: &[Self],
+        centers: &[Self],
+        best: &mut [Self],
+        labels: &mut [usize],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert!(
+                KernelPath::Avx2.is_available(),
+                "AVX2 path requested on a CPU without it"
+            );
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            unsafe { avx2::direct_block_f32::<D>(x, centers, best, labels) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (x, centers, best, labels);
+            panic!("AVX2 path requested on a CPU without it");
+        }
+    }
+}
+
+impl Lanes for f64 {
+    const PANEL: usize = 8;
+
+    fn panel_block_avx2(args: PanelArgs<'_, Self>) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert!(
+                KernelPath::Avx2.is_available(),
+                "AVX2 path requested on a CPU without it"
+            );
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            unsafe { avx2::panel_block_f64(args) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = args;
+            panic!("AVX2 path requested on a CPU without it");
+        }
+    }
+
+    fn direct_block_avx2<const D: usize>(
+        x: &[Self],
+        centers: &[Self],
+        best: &mut [Self],
+        labels: &mut [usize],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert!(
+                KernelPath::Avx2.is_available(),
+                "AVX2 path requested on a CPU without it"
+            );
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            unsafe { avx2::direct_block_f64::<D>(x, centers, best, labels) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (x, centers, best, labels);
+            panic!("AVX2 path requested on a CPU without it");
+        }
+    }
+}
