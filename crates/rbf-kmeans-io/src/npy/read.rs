@@ -1,13 +1,15 @@
 //! Decoding `.npy` data into matrices and vectors.
 //!
-//! The whole file is read with one call and converted in fixed-size chunks, which keeps a 256 MB
-//! file to one pass over memory. Integer files (`<i4`, `<i8`) are converted to `f64`; `int64`
+//! A C-order matrix file is decoded a chunk of rows at a time (through [`NpyStream`]) straight
+//! into the matrix, so reading it needs the matrix plus one chunk; vectors and Fortran-order files
+//! are read whole and then converted. Integer files (`<i4`, `<i8`) are converted to `f64`; `int64`
 //! values beyond ±2⁵³ are rounded to the nearest `f64`. Fortran-order files are transposed into
 //! row-major order, so the logical matrix is the one NumPy shows.
 
 use ndarray::{Array2, ShapeBuilder};
 
 use super::header::{parse_header, Kind, NpyHeader};
+use super::stream::NpyStream;
 use crate::error::{shape_text, IoError};
 use crate::Matrix;
 
@@ -22,8 +24,58 @@ enum Elements {
 /// Accepts format versions 1.0, 2.0 and 3.0, either byte order, C or Fortran order. Rejects any
 /// shape but `(rows, columns)` with both at least 1, and NaN or infinite values.
 pub fn read_npy(path: &str) -> Result<Matrix, IoError> {
-    let bytes = read_file(path)?;
-    npy_matrix_from_bytes(&bytes, path)
+    // A C-order file is decoded a chunk at a time straight into the matrix's buffer, so the peak
+    // memory is the matrix plus one chunk, not the file's bytes plus the matrix.
+    let file = std::fs::File::open(path).map_err(|source| IoError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut stream = NpyStream::open(std::io::BufReader::new(file), path, false, true)?;
+    if stream.is_fortran() {
+        let bytes = read_file(path)?;
+        return npy_matrix_from_bytes(&bytes, path);
+    }
+    let (nrows, ncols) = stream.shape();
+    Ok(if stream.is_f32() {
+        Matrix::F32(read_rows_into(&mut stream, nrows, ncols, path)?)
+    } else {
+        Matrix::F64(read_rows_into(&mut stream, nrows, ncols, path)?)
+    })
+}
+
+/// Every row of a C-order stream as an `nrows × ncols` matrix.
+fn read_rows_into<R: std::io::Read, E: crate::Element>(
+    stream: &mut NpyStream<R>,
+    nrows: usize,
+    ncols: usize,
+    path: &str,
+) -> Result<Array2<E>, IoError> {
+    const CHUNK_BYTES: usize = 1 << 20;
+    let chunk_rows = (CHUNK_BYTES / (ncols * stream.item_size())).max(1);
+    let mut values: Vec<E> = Vec::new();
+    values
+        .try_reserve_exact(nrows.saturating_mul(ncols))
+        .map_err(|_| IoError::NpyHeader {
+            path: path.to_owned(),
+            reason: format!("the shape ({nrows}, {ncols}) does not fit in memory"),
+        })?;
+    while stream.read_rows(chunk_rows, &mut values)? > 0 {}
+    stream.buf = Vec::new();
+
+    let extra = stream.trailing_bytes()?;
+    if extra > 0 {
+        let expected = nrows * ncols * stream.item_size();
+        return Err(IoError::NpyDataSize {
+            path: path.to_owned(),
+            shape: shape_text(&[nrows, ncols]),
+            expected,
+            found: expected + extra as usize,
+        });
+    }
+    Array2::from_shape_vec((nrows, ncols), values).map_err(|e| IoError::NpyHeader {
+        path: path.to_owned(),
+        reason: format!("the shape ({nrows}, {ncols}) cannot be built: {e}"),
+    })
 }
 
 /// Reads a `.npy` file holding a vector: shape `(n,)` or `(n, 1)`, with `n ≥ 1`.
@@ -209,6 +261,32 @@ mod tests {
     use super::*;
     use crate::npy::write::write_npy;
     use crate::npy::MAGIC;
+
+    #[test]
+    fn read_npy_streams_c_order_and_matches_the_byte_decoder() {
+        let dir = crate::test_dir::TestDir::new("npy-stream");
+        // More rows than one chunk, so the chunked path is exercised.
+        let x = Array2::from_shape_fn((70_000, 3), |(i, j)| (i * 3 + j) as f32 * 0.25 - 7.0);
+        let mut bytes = Vec::new();
+        write_npy(&mut bytes, x.view()).unwrap();
+        let path = dir.file("x.npy", &bytes);
+        match (
+            read_npy(&path).unwrap(),
+            npy_matrix_from_bytes(&bytes, &path).unwrap(),
+        ) {
+            (Matrix::F32(a), Matrix::F32(b)) => assert!(a == x && b == x),
+            _ => panic!("f32 data must stay f32"),
+        }
+
+        bytes.push(0);
+        let path = dir.file("extra.npy", &bytes);
+        let err = read_npy(&path).unwrap_err().to_string();
+        assert!(err.contains("extra.npy"), "{err}");
+        assert!(matches!(
+            read_npy(&path),
+            Err(IoError::NpyDataSize { found, expected, .. }) if found == expected + 1
+        ));
+    }
 
     /// A `.npy` file with the given header dict and raw data, version `major`.
     fn npy(major: u8, dict: &str, data: &[u8]) -> Vec<u8> {

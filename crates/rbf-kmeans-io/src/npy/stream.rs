@@ -18,6 +18,7 @@ pub struct NpyStream<R> {
     nrows: usize,
     ncols: usize,
     rows_read: usize,
+    fortran: bool,
     pub(crate) buf: Vec<u8>,
 }
 
@@ -27,7 +28,18 @@ impl<R: Read> NpyStream<R> {
     ///
     /// # Errors
     /// Bad magic, header, dtype or shape, Fortran order with several columns, and read errors.
-    pub fn new(mut reader: R, source_name: &str, vector: bool) -> Result<Self, IoError> {
+    pub fn new(reader: R, source_name: &str, vector: bool) -> Result<Self, IoError> {
+        Self::open(reader, source_name, vector, false)
+    }
+
+    /// As [`NpyStream::new`], but with `allow_fortran` a Fortran-order file is accepted: its
+    /// header is read and [`NpyStream::is_fortran`] says so, and the caller reads it another way.
+    pub(crate) fn open(
+        mut reader: R,
+        source_name: &str,
+        vector: bool,
+        allow_fortran: bool,
+    ) -> Result<Self, IoError> {
         let name = source_name.to_owned();
         let read_error = |source| IoError::Read {
             path: name.clone(),
@@ -72,7 +84,8 @@ impl<R: Read> NpyStream<R> {
         if nrows == 0 || ncols == 0 {
             return Err(shape_error("it needs at least one row and one column"));
         }
-        if header.fortran_order && ncols > 1 {
+        let fortran = header.fortran_order && ncols > 1;
+        if fortran && !allow_fortran {
             return Err(IoError::NpyHeader {
                 path: name.clone(),
                 reason: "Fortran order cannot be read in chunks of rows; save the array \
@@ -88,8 +101,31 @@ impl<R: Read> NpyStream<R> {
             nrows,
             ncols,
             rows_read: 0,
+            fortran,
             buf: Vec::new(),
         })
+    }
+
+    /// Whether the data is stored column by column (only with [`NpyStream::open`]'s
+    /// `allow_fortran`); such a stream cannot hand out rows.
+    pub(crate) fn is_fortran(&self) -> bool {
+        self.fortran
+    }
+
+    /// Bytes left after the last row (read to the end): a well-formed file has none.
+    pub(crate) fn trailing_bytes(&mut self) -> Result<u64, IoError> {
+        std::io::copy(&mut self.reader, &mut std::io::sink()).map_err(|source| IoError::Read {
+            path: self.name.clone(),
+            source,
+        })
+    }
+
+    /// Size in bytes of one element in the file.
+    pub(crate) fn item_size(&self) -> usize {
+        match self.kind {
+            Kind::F32 | Kind::I32 => 4,
+            Kind::F64 | Kind::I64 => 8,
+        }
     }
 
     /// Rows and columns promised by the header.

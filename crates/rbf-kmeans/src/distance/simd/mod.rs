@@ -165,88 +165,54 @@ pub(crate) fn reset_state<F: crate::Float>(state: &mut [F], nr: usize) {
     }
 }
 
-impl Lanes for f32 {
-    const PANEL: usize = 16;
+/// Implements [`Lanes`] for one precision: its panel width and its AVX2 entry points, which
+/// check the CPU before calling the `unsafe` kernels.
+macro_rules! impl_lanes {
+    ($t:ty, $panel:expr, $panel_block:ident, $direct_block:ident) => {
+        impl Lanes for $t {
+            const PANEL: usize = $panel;
 
-    fn panel_block_avx2(args: PanelArgs<'_, Self>) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            assert!(
-                KernelPath::Avx2.is_available(),
-                "AVX2 path requested on a CPU without it"
-            );
-            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            unsafe { avx2::panel_block_f32(args) }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            let _ = args;
-            panic!("AVX2 path requested on a CPU without it");
-        }
-    }
+            fn panel_block_avx2(args: PanelArgs<'_, Self>) {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    assert!(
+                        KernelPath::Avx2.is_available(),
+                        "AVX2 path requested on a CPU without it"
+                    );
+                    // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+                    unsafe { avx2::$panel_block(args) }
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    let _ = args;
+                    panic!("AVX2 path requested on a CPU without it");
+                }
+            }
 
-    fn direct_block_avx2<const D: usize>(
-        x: &[Self],
-        centers: &[Self],
-        best: &mut [Self],
-        labels: &mut [usize],
-    ) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            assert!(
-                KernelPath::Avx2.is_available(),
-                "AVX2 path requested on a CPU without it"
-            );
-            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            unsafe { avx2::direct_block_f32::<D>(x, centers, best, labels) }
+            fn direct_block_avx2<const D: usize>(
+                x: &[Self],
+                centers: &[Self],
+                best: &mut [Self],
+                labels: &mut [usize],
+            ) {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    assert!(
+                        KernelPath::Avx2.is_available(),
+                        "AVX2 path requested on a CPU without it"
+                    );
+                    // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+                    unsafe { avx2::$direct_block::<D>(x, centers, best, labels) }
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    let _ = (x, centers, best, labels);
+                    panic!("AVX2 path requested on a CPU without it");
+                }
+            }
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            let _ = (x, centers, best, labels);
-            panic!("AVX2 path requested on a CPU without it");
-        }
-    }
+    };
 }
 
-impl Lanes for f64 {
-    const PANEL: usize = 8;
-
-    fn panel_block_avx2(args: PanelArgs<'_, Self>) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            assert!(
-                KernelPath::Avx2.is_available(),
-                "AVX2 path requested on a CPU without it"
-            );
-            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            unsafe { avx2::panel_block_f64(args) }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            let _ = args;
-            panic!("AVX2 path requested on a CPU without it");
-        }
-    }
-
-    fn direct_block_avx2<const D: usize>(
-        x: &[Self],
-        centers: &[Self],
-        best: &mut [Self],
-        labels: &mut [usize],
-    ) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            assert!(
-                KernelPath::Avx2.is_available(),
-                "AVX2 path requested on a CPU without it"
-            );
-            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            unsafe { avx2::direct_block_f64::<D>(x, centers, best, labels) }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            let _ = (x, centers, best, labels);
-            panic!("AVX2 path requested on a CPU without it");
-        }
-    }
-}
+impl_lanes!(f32, 16, panel_block_f32, direct_block_f32);
+impl_lanes!(f64, 8, panel_block_f64, direct_block_f64);
