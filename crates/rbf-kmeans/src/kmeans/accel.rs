@@ -35,7 +35,7 @@ use rayon::prelude::*;
 
 use super::algorithm::{IterationEvent, KMeansFit, StopReason};
 use super::hyperparams::Algorithm;
-use super::lloyd::{tile_rows, update_centers, Assignment, LloydWorkspace};
+use super::lloyd::{center_shift, tile_rows, update_centers, Assignment, LloydWorkspace};
 use super::model::KMeansModel;
 use crate::data::Samples;
 use crate::distance::{
@@ -745,11 +745,7 @@ pub(crate) fn run<F: Float, P: Pruning>(
         let (inertia, changed) = (ws.total.inertia, ws.total.changed);
         let relocated = ws.update::<P>(samples, &centers, &mut labels, &mut next);
         n_relocations += relocated;
-        let shift: f64 = centers
-            .iter()
-            .zip(&next)
-            .map(|(a, b)| (a.to_f64_lossless() - b.to_f64_lossless()).powi(2))
-            .sum();
+        let shift = center_shift(&centers, &next);
         std::mem::swap(&mut centers, &mut next);
         n_iter = iteration;
 

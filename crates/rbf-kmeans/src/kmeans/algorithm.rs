@@ -8,7 +8,7 @@ use super::accel;
 use super::elkan::Elkan;
 use super::hamerly::Hamerly;
 use super::hyperparams::{Algorithm, KMeansParams, KMeansValidParams, TolMode};
-use super::lloyd::{update_centers, LloydWorkspace};
+use super::lloyd::{center_shift, update_centers, LloydWorkspace};
 use super::model::KMeansModel;
 use crate::data::Samples;
 use crate::error::{Error, Result};
@@ -218,11 +218,7 @@ pub(crate) fn lloyd<F: Float>(
         let mut assignment = ws.assign(samples, &centers, &mut labels, false).clone();
         let relocated = update_centers(samples, &centers, &mut labels, &mut assignment, &mut next);
         n_relocations += relocated;
-        let shift: f64 = centers
-            .iter()
-            .zip(&next)
-            .map(|(a, b)| (a.to_f64_lossless() - b.to_f64_lossless()).powi(2))
-            .sum();
+        let shift = center_shift(&centers, &next);
         std::mem::swap(&mut centers, &mut next);
         n_iter = iteration;
 

@@ -166,6 +166,15 @@ impl<F: Float> LloydWorkspace<F> {
     }
 }
 
+/// `Σ_j (a_j − b_j)²` over the flattened centers, in `f64`: how far an update moved them, the
+/// quantity the tolerance is compared with.
+pub(crate) fn center_shift<F: Float>(a: &[F], b: &[F]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x.to_f64_lossless() - y.to_f64_lossless()).powi(2))
+        .sum()
+}
+
 fn add_into(dst: &mut [f64], src: &[f64]) {
     for (a, b) in dst.iter_mut().zip(src) {
         *a += b;
