@@ -25,6 +25,10 @@ pub fn leaf_range(leaf: usize, n: usize) -> Range<usize> {
     start..((leaf + 1) * LEAF_ROWS).min(n)
 }
 
+/// The most worker threads a pool may have: far above any useful count, low enough that a typo
+/// (`--threads 100000`) is an error rather than minutes spent starting threads.
+pub const MAX_THREADS: usize = 1024;
+
 /// A thread count, resolved once: `0` means every core the operating system offers.
 ///
 /// Algorithms take this explicitly and run inside their own pool; nothing reads a global.
@@ -41,25 +45,47 @@ impl Threads {
         }
     }
 
-    /// Runs `f` inside a dedicated rayon pool of this many threads.
+    /// A dedicated rayon pool of this many threads.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] if the operating system refuses to start the threads.
-    pub fn install<R: Send>(self, f: impl FnOnce() -> R + Send) -> Result<R> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(self.resolve())
+    /// [`Error::InvalidParameter`] for more than [`MAX_THREADS`] threads, or if the operating
+    /// system refuses to start them.
+    pub fn pool(self) -> Result<rayon::ThreadPool> {
+        let n = self.resolve();
+        if n > MAX_THREADS {
+            return Err(Error::InvalidParameter {
+                name: "threads",
+                reason: format!("at most {MAX_THREADS} worker threads, got {n}"),
+            });
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
             .build()
             .map_err(|e| Error::InvalidParameter {
                 name: "threads",
-                reason: format!("cannot start {} threads: {e}", self.resolve()),
-            })?;
-        Ok(pool.install(f))
+                reason: format!("cannot start {n} threads: {e}"),
+            })
+    }
+
+    /// Runs `f` inside a dedicated rayon pool of this many threads.
+    ///
+    /// # Errors
+    /// As [`Threads::pool`].
+    pub fn install<R: Send>(self, f: impl FnOnce() -> R + Send) -> Result<R> {
+        Ok(self.pool()?.install(f))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn too_many_threads_is_an_error_not_a_stall() {
+        let err = Threads(100_000).install(|| ()).unwrap_err().to_string();
+        assert!(err.contains("threads") && err.contains("100000"), "{err}");
+        assert!(Threads(2).install(|| ()).is_ok());
+    }
 
     #[test]
     fn leaves_cover_rows_exactly_once() {

@@ -40,10 +40,7 @@ pub fn run(args: ReproduceArgs, quiet: bool) -> Result<()> {
     let dir = Path::new(&args.out);
     fs::create_dir_all(dir)
         .with_context(|| format!("creating the report directory {}", dir.display()))?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads)
-        .build()
-        .context("starting the worker threads")?;
+    let pool = rbf_kmeans::parallel::Threads(args.threads).pool()?;
     let started = Instant::now();
     let results = pool.install(|| run_experiments(&plan, quiet))?;
     let claims = headline::claims(&results);

@@ -62,6 +62,25 @@ fn zero_threads_means_all_cores() {
 }
 
 #[test]
+fn absurd_thread_count_is_refused_before_any_work() {
+    let dir = Dir::new();
+    let (input, model) = setup(&dir);
+    let args = [
+        "fit",
+        "-i",
+        &input,
+        "-k",
+        "3",
+        "-o",
+        &model,
+        "--threads",
+        "100000",
+    ];
+    fails(&args, &["threads", "at most 1024", "100000"]);
+    assert!(!std::path::Path::new(&model).exists());
+}
+
+#[test]
 fn unknown_map() {
     let dir = Dir::new();
     let (input, model) = setup(&dir);

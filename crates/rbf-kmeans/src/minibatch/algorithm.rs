@@ -87,16 +87,11 @@ impl<F: Float> MiniBatchKMeans<F> {
     /// An uninitialised state.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] if the worker threads cannot be started.
+    /// [`Error::InvalidParameter`] if the worker threads cannot be started (see
+    /// [`crate::parallel::Threads::pool`]).
     pub fn new(params: MiniBatchKMeansValidParams) -> Result<Self> {
         let threads = params.0.threads;
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.resolve())
-            .build()
-            .map_err(|e| Error::InvalidParameter {
-                name: "threads",
-                reason: format!("cannot start {} threads: {e}", threads.resolve()),
-            })?;
+        let pool = threads.pool()?;
         let root = Rng::new(params.0.seed);
         Ok(MiniBatchKMeans {
             pool,
