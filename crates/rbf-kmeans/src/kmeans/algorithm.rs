@@ -215,8 +215,9 @@ pub(crate) fn lloyd<F: Float>(
     let mut n_relocations = 0;
 
     for iteration in 1..=max_iter {
-        let mut assignment = ws.assign(samples, &centers, &mut labels, false).clone();
-        let relocated = update_centers(samples, &centers, &mut labels, &mut assignment, &mut next);
+        // The workspace's own totals are updated in place: no allocation per iteration.
+        let assignment = ws.assign(samples, &centers, &mut labels, false);
+        let relocated = update_centers(samples, &centers, &mut labels, assignment, &mut next);
         n_relocations += relocated;
         let shift = center_shift(&centers, &next);
         std::mem::swap(&mut centers, &mut next);

@@ -114,7 +114,7 @@ impl<F: Float> LloydWorkspace<F> {
         centers: &[F],
         labels: &mut [usize],
         exact: bool,
-    ) -> &Assignment {
+    ) -> &mut Assignment {
         let (k, d) = (self.k, self.d);
         let n = samples.n_samples();
         assert_eq!(centers.len(), k * d, "assign: centers must be k × d");
@@ -162,7 +162,7 @@ impl<F: Float> LloydWorkspace<F> {
             total.inertia += leaf.inertia;
             total.changed += leaf.changed;
         }
-        &self.total
+        &mut self.total
     }
 }
 
