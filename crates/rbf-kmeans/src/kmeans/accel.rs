@@ -763,6 +763,7 @@ pub(crate) fn run<F: Float, P: Pruning>(
             inertia,
             shift,
             tiles = ws.tiles,
+            opened = ws.opened,
             algorithm = ?P::ALGORITHM,
             "accelerated iteration"
         );
