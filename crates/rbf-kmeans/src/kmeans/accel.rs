@@ -21,9 +21,10 @@
 //!   rows, so its own rounding, also within `ε`): the label is settled if one center is more than
 //!   `2ε` below all others. At low dimension the surviving centers get exact distances (a direct
 //!   `f64` sum, relative error below `η = (d + 8) ε_f64`) and the label is settled if one center
-//!   is more than `ε` below the others. A near-tie that neither settles, or a tile where half the
-//!   points are open, gets the very tile Lloyd computes (same rows, same norms, same kernel) and
-//!   takes its argmin.
+//!   is more than `ε` below the others. A near-tie that neither settles takes its label from
+//!   Lloyd's fused kernel called on its row alone (the kernel's result for a row does not depend
+//!   on the other rows of the call), and a tile where half the points are open gets the very
+//!   tile Lloyd computes (same rows, same norms, same kernel) and takes its labels.
 //!
 //! Weighted sums are accumulated per leaf in row order and reduced in leaf order exactly as in
 //! [`super::lloyd`], so the new centers are bit-identical to Lloyd's, and so is everything that
@@ -39,8 +40,7 @@ use super::lloyd::{center_shift, tile_rows, update_centers, Assignment, LloydWor
 use super::model::KMeansModel;
 use crate::data::Samples;
 use crate::distance::{
-    argmin, nearest_centers, row_sq_norms, tile_sq_distances, NearestScratch, PackedCenters,
-    DIRECT_MAX_DIM,
+    nearest_centers, row_sq_norms, tile_sq_distances, NearestScratch, PackedCenters, DIRECT_MAX_DIM,
 };
 use crate::float::Float;
 use crate::parallel::{leaf_range, n_leaves, LEAF_ROWS};
@@ -87,6 +87,19 @@ pub(crate) trait Pruning {
         row: &[F],
         b: PointBounds<'_>,
     );
+
+    /// As [`Pruning::from_row`] when `a` is the row's argmin and `second = min_{j≠a} row[j]`
+    /// is known already.
+    fn from_argmin_row<F: Float>(
+        pass: &Pass<'_, '_, F>,
+        i: usize,
+        a: usize,
+        row: &[F],
+        _second: f64,
+        b: PointBounds<'_>,
+    ) {
+        Self::from_row(pass, i, a, row, b);
+    }
 
     /// Forgets what the bounds knew about the point's own center after relocation moved the
     /// point to another cluster.
@@ -167,6 +180,15 @@ impl<F: Float> Pass<'_, '_, F> {
         (u * u + 2.0 * e).sqrt() * (1.0 + self.eta)
     }
 
+    /// `q ≥ r_i²` for the reach `r_i` of [`Pass::reach`], without its square root (the
+    /// `4 ε_f64` covers this product's own rounding).
+    #[inline]
+    pub fn reach_sq(&self, i: usize, u: f64) -> f64 {
+        let e = self.kappa * (self.x_norm[i] + self.geo.c_max).powi(2);
+        let g = 1.0 + self.eta;
+        (u * u + 2.0 * e) * (g * g) * (1.0 + 4.0 * f64::EPSILON)
+    }
+
     /// An upper bound on `√D` for an exact squared distance `D`.
     #[inline]
     pub fn upper(&self, sq: f64) -> f64 {
@@ -185,14 +207,25 @@ impl<F: Float> Pass<'_, '_, F> {
         (tile.to_f64_lossless() - self.eps(i, j)).max(0.0)
     }
 
+    /// `ε_i,max = κ (‖x_i‖ + max_j ‖c_j‖)² ≥ ε_ij` for every center `j`.
+    #[inline]
+    pub fn eps_max(&self, i: usize) -> f64 {
+        self.kappa * (self.x_norm[i] + self.geo.c_max).powi(2)
+    }
+
     /// Whether a row `d̂_i·` computed by the tile kernel on other rows than Lloyd's (so with its
     /// own rounding, also within `ε`) proves that Lloyd's argmin is `j`: every other center is
-    /// more than `2ε` (ours plus Lloyd's) farther.
-    pub fn settled(&self, i: usize, j: usize, row: &[F]) -> bool {
-        let hi = (row[j].to_f64_lossless() + 2.0 * self.eps(i, j)) * (1.0 + self.eta);
-        row.iter().enumerate().all(|(c, &t)| {
-            c == j || (t.to_f64_lossless() - 2.0 * self.eps(i, c)) * (1.0 - self.eta) > hi
-        })
+    /// more than `2ε` (ours plus Lloyd's) farther. `tj = d̂_ij` and `second = min_{c≠j} d̂_ic`;
+    /// the test uses `ε_i,max`, which is at least every other center's `ε`.
+    pub fn settled(&self, i: usize, j: usize, tj: f64, second: f64) -> bool {
+        let hi = (tj + 2.0 * self.eps(i, j)) * (1.0 + self.eta);
+        (second - 2.0 * self.eps_max(i)) * (1.0 - self.eta) > hi
+    }
+
+    /// A lower bound on `‖x_i − c_j‖` for every `j ≠ a`, from `second = min_{j≠a} d̃_ij`.
+    #[inline]
+    pub fn lower_except(&self, i: usize, second: f64) -> f64 {
+        self.lower((second - self.eps_max(i)).max(0.0))
     }
 
     /// Bounds `(lower, upper)` on `‖x_i − c_j‖` from Lloyd's `d̃_ij`.
@@ -214,6 +247,48 @@ impl<F: Float> Pass<'_, '_, F> {
     pub fn round_up(&self, v: f64) -> f64 {
         v * (1.0 + 4.0 * f64::EPSILON)
     }
+}
+
+/// `min_{j ≠ skip} row[j]` as `f64` (infinite when `row` has one entry).
+pub(crate) fn min_except<F: Float>(row: &[F], skip: usize) -> f64 {
+    let (j, best, second) = two_smallest(row);
+    if j == skip {
+        second
+    } else {
+        best
+    }
+}
+
+/// `(j, row[j], min_{c≠j} row[c])` for `j` the argmin of `row` (lowest index on ties, as
+/// [`argmin`](crate::distance::argmin)), the runner-up being infinite for a row of one. One pass with eight running
+/// pairs of minima, which the compiler keeps in vector registers, then a scan for the index.
+pub(crate) fn two_smallest<F: Float>(row: &[F]) -> (usize, f64, f64) {
+    let inf = F::infinity();
+    let (mut m1, mut m2) = ([inf; 8], [inf; 8]);
+    let chunks = row.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for t in 0..8 {
+            let v = c[t];
+            let hi = if v < m1[t] { m1[t] } else { v };
+            m1[t] = if v < m1[t] { v } else { m1[t] };
+            m2[t] = if hi < m2[t] { hi } else { m2[t] };
+        }
+    }
+    let (mut g1, mut g2) = (inf, inf);
+    for &v in m1.iter().chain(rest) {
+        if v < g1 {
+            g2 = g1;
+            g1 = v;
+        } else if v < g2 {
+            g2 = v;
+        }
+    }
+    for &v in &m2 {
+        g2 = if v < g2 { v } else { g2 };
+    }
+    let j = row.iter().position(|&v| v == g1).unwrap_or(0);
+    (j, g1.to_f64_lossless(), g2.to_f64_lossless())
 }
 
 /// `Σ_t (a_t − b_t)²` in `f64` with four interleaved accumulators.
@@ -590,6 +665,73 @@ fn set_label(slot: &mut usize, j: usize, changed: &mut usize) {
     }
 }
 
+/// Screens the points of one tile (`first_row` is the leaf's first row): the open ones go to
+/// `open`, in row order.
+fn screen_tile<F: Float, P: Pruning>(
+    pass: &Pass<'_, '_, F>,
+    tile: Range<usize>,
+    first_row: usize,
+    labels: &[usize],
+    bounds: &mut LeafBounds<'_>,
+    open: &mut Vec<usize>,
+) {
+    for i in tile {
+        let r = i - first_row;
+        if pass.first || !P::screen(pass, i, labels[r], bounds.point(r)) {
+            open.push(i);
+        }
+    }
+}
+
+/// Adds one tile's points to the leaf's sums, weights, counts and inertia, in row order as in
+/// Lloyd's pass, so that the sums come out bit-identical.
+fn accumulate_tile<F: Float>(
+    pass: &Pass<'_, '_, F>,
+    tile: Range<usize>,
+    first_row: usize,
+    labels: &[usize],
+    upper: &[f64],
+    leaf: &mut Leaf<F>,
+) {
+    let d = pass.samples.n_features();
+    let (start, end) = (tile.start, tile.end);
+    // Row order, as in Lloyd's pass: the sums come out bit-identical.
+    for i in start..end {
+        let r = i - first_row;
+        let j = labels[r];
+        let w = pass.samples.weight(i);
+        leaf.inertia += w * upper[r] * upper[r];
+        leaf.weights[j] += w;
+        leaf.counts[j] += 1;
+        for (s, v) in leaf.sums[j * d..(j + 1) * d]
+            .iter_mut()
+            .zip(pass.samples.row(i))
+        {
+            *s += w * v.to_f64_lossless();
+        }
+    }
+}
+
+/// Lloyd's label for a near-tied point `i`, from the fused kernel called on the point's row
+/// alone: the kernel's result for a row does not depend on the other rows of the call (tested in
+/// `distance::nearest`), so this is the label Lloyd's tile gives it. Leaves the point's exact
+/// distances, rounded to `F`, in `leaf.tile[..k]` for its bounds: within `η + ε_F` relative of
+/// the truth, well inside the `ε` that [`Pruning::from_row`] allows.
+fn settle_tie<F: Float>(pass: &Pass<'_, '_, F>, i: usize, leaf: &mut Leaf<F>) -> usize {
+    nearest_centers(
+        pass.samples.row(i),
+        &pass.x_norms[i..i + 1],
+        pass.packed,
+        &mut leaf.nearest,
+        &mut leaf.tile_labels[..1],
+        &mut leaf.tile_dist[..1],
+    );
+    for (j, t) in leaf.tile[..pass.k()].iter_mut().enumerate() {
+        *t = F::from_f64_round(pass.exact(i, j));
+    }
+    leaf.tile_labels[0]
+}
+
 fn assign_leaf<F: Float, P: Pruning>(
     pass: &Pass<'_, '_, F>,
     rows: Range<usize>,
@@ -612,12 +754,14 @@ fn assign_leaf<F: Float, P: Pruning>(
         let end = (start + pass.tile_rows).min(rows.end);
         leaf.open.clear();
         leaf.ties.clear();
-        for i in start..end {
-            let r = i - rows.start;
-            if pass.first || !P::screen(pass, i, labels[r], bounds.point(r)) {
-                leaf.open.push(i);
-            }
-        }
+        screen_tile::<F, P>(
+            pass,
+            start..end,
+            rows.start,
+            labels,
+            &mut bounds,
+            &mut leaf.open,
+        );
 
         leaf.opened += leaf.open.len();
         let gemm = pass.first || leaf.open.len() * pass.tile_speedup >= end - start;
@@ -638,10 +782,10 @@ fn assign_leaf<F: Float, P: Pruning>(
             for (q, &i) in leaf.open.iter().enumerate() {
                 let r = i - rows.start;
                 let row = &leaf.tile[q * k..(q + 1) * k];
-                let j = argmin(row);
-                if pass.settled(i, j, row) {
+                let (j, tj, second) = two_smallest(row);
+                if pass.settled(i, j, tj, second) {
                     set_label(&mut labels[r], j, &mut leaf.changed);
-                    P::from_row(pass, i, j, row, bounds.point(r));
+                    P::from_argmin_row(pass, i, j, row, second, bounds.point(r));
                 } else {
                     leaf.ties.push(i);
                 }
@@ -655,10 +799,8 @@ fn assign_leaf<F: Float, P: Pruning>(
                 }
             }
         }
-        let from_tile = if gemm { &leaf.open } else { &leaf.ties };
-        if !from_tile.is_empty() {
-            // The label is Lloyd's (the same kernel call on the same rows); the distance row
-            // only refreshes the bounds, which hold whichever near-tied center won.
+        if gemm {
+            // Lloyd's own tile: its labels, and its rows refresh the bounds.
             let m = end - start;
             nearest_centers(
                 &pass.samples.points()[start * d..end * d],
@@ -670,30 +812,24 @@ fn assign_leaf<F: Float, P: Pruning>(
             );
             lloyd_tile(pass, start..end, &mut leaf.tile);
             leaf.tiles += 1;
-            for &i in from_tile {
+            for &i in &leaf.open {
                 let r = i - rows.start;
                 let row = &leaf.tile[(i - start) * k..(i - start + 1) * k];
                 let j = leaf.tile_labels[i - start];
                 set_label(&mut labels[r], j, &mut leaf.changed);
                 P::from_row(pass, i, j, row, bounds.point(r));
             }
-        }
-
-        // Row order, as in Lloyd's pass: the sums come out bit-identical.
-        for i in start..end {
-            let r = i - rows.start;
-            let j = labels[r];
-            let w = pass.samples.weight(i);
-            leaf.inertia += w * bounds.upper[r] * bounds.upper[r];
-            leaf.weights[j] += w;
-            leaf.counts[j] += 1;
-            for (s, v) in leaf.sums[j * d..(j + 1) * d]
-                .iter_mut()
-                .zip(pass.samples.row(i))
-            {
-                *s += w * v.to_f64_lossless();
+        } else {
+            for q in 0..leaf.ties.len() {
+                let i = leaf.ties[q];
+                let r = i - rows.start;
+                let j = settle_tie(pass, i, leaf);
+                set_label(&mut labels[r], j, &mut leaf.changed);
+                P::from_row(pass, i, j, &leaf.tile[..k], bounds.point(r));
             }
         }
+
+        accumulate_tile(pass, start..end, rows.start, labels, bounds.upper, leaf);
         start = end;
     }
 }
@@ -727,6 +863,7 @@ pub(crate) fn run<F: Float, P: Pruning>(
     let mut n_relocations = 0;
 
     for iteration in 1..=max_iter {
+        let started = std::time::Instant::now();
         if lloyd_left > 0 {
             let a = lloyd_ws.assign(samples, &centers, &mut labels, false);
             ws.total.clone_from(a);
@@ -764,6 +901,8 @@ pub(crate) fn run<F: Float, P: Pruning>(
             shift,
             tiles = ws.tiles,
             opened = ws.opened,
+            lloyd = lloyd_left > 0,
+            ms = started.elapsed().as_secs_f64() * 1e3,
             algorithm = ?P::ALGORITHM,
             "accelerated iteration"
         );

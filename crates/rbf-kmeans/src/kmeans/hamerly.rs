@@ -10,7 +10,7 @@
 //! the rounding band of Lloyd's distance tiles, so the labels are exactly Lloyd's. Memory: two
 //! numbers per point, against Elkan's `k + 1`.
 
-use super::accel::{f32_down, Pass, PointBounds, Pruning};
+use super::accel::{f32_down, min_except, Pass, PointBounds, Pruning};
 use super::hyperparams::Algorithm;
 use crate::float::Float;
 
@@ -37,10 +37,14 @@ impl Pruning for Hamerly {
             b.lower[0] = f32_down(v.max(0.0));
         }
 
+        // `l > r` and `u + r < 2 s_a` of the module docs, squared (no square root per point),
+        // each side rounded towards failing the test.
         let lower = b.lower[0] as f64;
+        let lower_sq = lower * lower * (1.0 - 4.0 * f64::EPSILON);
         let closed = |u: f64| {
-            let r = pass.reach(i, u);
-            lower > r || u + r < 2.0 * geo.s[a]
+            let q = pass.reach_sq(i, u);
+            let room = 2.0 * geo.s[a] - u;
+            lower_sq > q || (room > 0.0 && q < room * room * (1.0 - 4.0 * f64::EPSILON))
         };
         if closed(*b.upper) {
             return true;
@@ -90,13 +94,18 @@ impl Pruning for Hamerly {
         row: &[F],
         b: PointBounds<'_>,
     ) {
-        let second = row
-            .iter()
-            .enumerate()
-            .filter(|&(j, _)| j != a)
-            .map(|(j, &t)| pass.tile_lower_sq(i, j, t))
-            .fold(f64::INFINITY, f64::min);
-        b.lower[0] = f32_down(pass.lower(second));
+        Self::from_argmin_row(pass, i, a, row, min_except(row, a), b);
+    }
+
+    fn from_argmin_row<F: Float>(
+        pass: &Pass<'_, '_, F>,
+        i: usize,
+        a: usize,
+        row: &[F],
+        second: f64,
+        b: PointBounds<'_>,
+    ) {
+        b.lower[0] = f32_down(pass.lower_except(i, second));
         *b.upper = pass.tile_bounds(i, a, row[a]).1;
         *b.stale = false;
     }

@@ -163,3 +163,41 @@ fn ties_go_to_the_lowest_index_and_a_point_on_a_center_picks_it() {
         check_ties::<f64>(d);
     }
 }
+
+/// Each row's label and distance come out bit-identical whether the row is passed alone or
+/// inside a block, at any position: Hamerly's and Elkan's passes rely on this to get Lloyd's
+/// label for one near-tied point without recomputing its whole tile.
+fn check_row_independence<F: Float>(m: usize, k: usize, d: usize) {
+    let mut rng = Rng::new((m * 7 + k * 13 + d) as u64);
+    let x: Vec<F> = random(m * d, 3.0, &mut rng);
+    let c: Vec<F> = random(k * d, 3.0, &mut rng);
+    for path in paths() {
+        let block = run(path, &x, &c, d);
+        for i in 0..m {
+            let alone = run(path, &x[i * d..(i + 1) * d], &c, d);
+            assert_eq!(
+                alone.labels[0], block.labels[i],
+                "{path:?} m{m} k{k} d{d} row {i}"
+            );
+            assert_eq!(
+                alone.dist[0].to_f64_lossless().to_bits(),
+                block.dist[i].to_f64_lossless().to_bits(),
+                "{path:?} m{m} k{k} d{d} row {i}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_row_gets_the_same_result_alone_as_inside_a_block() {
+    for &(m, k, d) in &[
+        (13, 5, 2),
+        (20, 8, 8),
+        (19, 17, 9),
+        (25, 64, 32),
+        (8, 10, 300),
+    ] {
+        check_row_independence::<f32>(m, k, d);
+        check_row_independence::<f64>(m, k, d);
+    }
+}
