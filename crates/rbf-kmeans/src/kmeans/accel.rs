@@ -834,13 +834,57 @@ fn assign_leaf<F: Float, P: Pruning>(
     }
 }
 
+/// When [`Algorithm::Auto`] runs a pruned pass and when a plain Lloyd pass, from what each has
+/// cost so far (wall time of the last pass of each kind).
+///
+/// Pruned passes run while they are cheaper than the last Lloyd pass. When one is not, Lloyd
+/// passes run for a spell (8 iterations, doubling at each further failure up to 64), after
+/// which a full pass rebuilds the bounds and pruning is tried again. Before any Lloyd pass has
+/// been timed, a pruned pass that leaves more than a quarter of the points open starts the
+/// first spell (on the data measured, pruning stopped paying at 15–20% open). Timing only
+/// decides which kind of pass runs; both give bit-identical results, so the fit does not
+/// depend on the timings.
+struct PassChooser {
+    lloyd_secs: Option<f64>,
+    lloyd_left: usize,
+    backoff: usize,
+}
+
+impl PassChooser {
+    fn new() -> Self {
+        PassChooser {
+            lloyd_secs: None,
+            lloyd_left: 0,
+            backoff: 8,
+        }
+    }
+
+    /// Records a Lloyd pass; true when the spell is over (the bounds must then be rebuilt).
+    fn after_lloyd(&mut self, secs: f64) -> bool {
+        self.lloyd_secs = Some(secs);
+        self.lloyd_left -= 1;
+        self.lloyd_left == 0
+    }
+
+    /// Records a pruned pass (not a full one) that left `opened` of `n` points open.
+    fn after_pruned(&mut self, secs: f64, opened: usize, n: usize) {
+        let slower = match self.lloyd_secs {
+            Some(lloyd) => secs > lloyd,
+            None => opened * 4 > n,
+        };
+        if slower {
+            self.lloyd_left = self.backoff;
+            self.backoff = (self.backoff * 2).min(64);
+        }
+    }
+}
+
 /// Iterations of an accelerated algorithm from `centers`; the same contract, and the same
 /// result, as [`super::algorithm::lloyd`]. The final assignment (exact inertia) is Lloyd's own.
 ///
-/// With `adaptive` (what [`Algorithm::Auto`] runs), a pruned pass that leaves more than half the
-/// points open switches to plain Lloyd passes for a while (8 iterations, doubling at each
-/// further failure up to 64), after which a full pass rebuilds the bounds and pruning is tried
-/// again. Which pass runs never changes the result.
+/// With `adaptive` (what [`Algorithm::Auto`] runs), a [`PassChooser`] switches between pruned
+/// passes and plain Lloyd passes on their measured cost. Which pass runs never changes the
+/// result.
 pub(crate) fn run<F: Float, P: Pruning>(
     samples: &Samples<'_, F>,
     mut centers: Vec<F>,
@@ -855,7 +899,7 @@ pub(crate) fn run<F: Float, P: Pruning>(
     let k = centers.len() / d;
     let mut ws = AccelWorkspace::new::<P>(samples, k);
     let mut lloyd_ws = LloydWorkspace::new(samples, k);
-    let (mut lloyd_left, mut backoff) = (0, 8);
+    let mut chooser = PassChooser::new();
     let mut labels = vec![usize::MAX; n];
     let mut next = centers.clone();
     let mut stop = StopReason::MaxIter;
@@ -864,19 +908,18 @@ pub(crate) fn run<F: Float, P: Pruning>(
 
     for iteration in 1..=max_iter {
         let started = std::time::Instant::now();
-        if lloyd_left > 0 {
+        let lloyd_pass = chooser.lloyd_left > 0;
+        if lloyd_pass {
             let a = lloyd_ws.assign(samples, &centers, &mut labels, false);
             ws.total.clone_from(a);
-            lloyd_left -= 1;
-            if lloyd_left == 0 {
+            if chooser.after_lloyd(started.elapsed().as_secs_f64()) {
                 ws.passes = 0;
             }
         } else {
             let full = ws.passes == 0;
             ws.assign::<P>(samples, &centers, &mut labels);
-            if adaptive && !full && ws.opened * 2 > n {
-                lloyd_left = backoff;
-                backoff = (backoff * 2).min(64);
+            if adaptive && !full {
+                chooser.after_pruned(started.elapsed().as_secs_f64(), ws.opened, n);
             }
         }
         let (inertia, changed) = (ws.total.inertia, ws.total.changed);
@@ -901,7 +944,7 @@ pub(crate) fn run<F: Float, P: Pruning>(
             shift,
             tiles = ws.tiles,
             opened = ws.opened,
-            lloyd = lloyd_left > 0,
+            lloyd = lloyd_pass,
             ms = started.elapsed().as_secs_f64() * 1e3,
             algorithm = ?P::ALGORITHM,
             "accelerated iteration"
@@ -953,6 +996,32 @@ mod tests {
     use super::*;
     use crate::kmeans::hamerly::Hamerly;
     use crate::parallel::Threads;
+
+    #[test]
+    fn the_chooser_runs_the_pass_measured_cheaper_and_backs_off() {
+        let mut c = PassChooser::new();
+        // No Lloyd time yet: the open fraction decides.
+        c.after_pruned(1.0, 25, 100);
+        assert_eq!(c.lloyd_left, 0);
+        c.after_pruned(1.0, 26, 100);
+        assert_eq!(c.lloyd_left, 8);
+        for left in (0..8).rev() {
+            assert_eq!(c.after_lloyd(0.5), left == 0);
+        }
+        // Timed: a pruned pass dearer than the last Lloyd pass starts a longer spell.
+        c.after_pruned(0.4, 90, 100);
+        assert_eq!(c.lloyd_left, 0);
+        c.after_pruned(0.6, 1, 100);
+        assert_eq!(c.lloyd_left, 16);
+        for _ in 0..16 {
+            c.after_lloyd(0.5);
+        }
+        for spell in [32, 64, 64] {
+            c.after_pruned(0.6, 1, 100);
+            assert_eq!(c.lloyd_left, spell);
+            c.lloyd_left = 0;
+        }
+    }
 
     #[test]
     fn the_adaptive_mix_matches_lloyd() {
