@@ -243,24 +243,9 @@ impl Map {
 /// candidates `y_k ∈ (−1, 0]` whose largest is `0`; shrinks `(idx, ys)` to the support, in the
 /// same order. `None` if rounding stalls the iteration (the caller then sorts).
 fn threshold_newton<const P: u32>(idx: &mut Vec<usize>, ys: &mut Vec<f64>) -> Option<f64> {
+    let mut tau = -1.0f64;
     // Every entry outside `ys` has `y ≤ max_out`; non-candidates have `y ≤ −1`.
     let mut max_out = -1.0f64;
-    let mut tau = start_below_root::<P>(ys);
-    if tau > -1.0 {
-        let mut kept = 0;
-        for j in 0..ys.len() {
-            let y = ys[j];
-            if y > tau {
-                ys[kept] = y;
-                idx[kept] = idx[j];
-                kept += 1;
-            } else {
-                max_out = max_out.max(y);
-            }
-        }
-        ys.truncate(kept);
-        idx.truncate(kept);
-    }
     // Every step drops at least one entry, so this ends; the bound only guards rounding.
     for _ in 0..=ys.len() {
         // One pass: with `t = y − τ > 0`, `a1 = Σ t`, `a2 = Σ t²`, and the smallest `y`.
@@ -336,35 +321,6 @@ fn threshold_newton<const P: u32>(idx: &mut Vec<usize>, ys: &mut Vec<f64>) -> Op
         idx.truncate(kept);
     }
     None
-}
-
-/// A threshold `τ₀ ≥ −1` at or below the root of `Σ [y − τ]_+^P = 1`, so that Newton's
-/// iteration starts near the root (on dense rows, five steps from `−1` became one or two).
-///
-/// If `c` candidates have `y ≥ v`, then at `τ = v − c^{−1/P}` those alone give
-/// `Σ (y − τ)^P ≥ c · (v − τ)^P = 1`, and the sum decreases in `τ`, so the root is not below.
-/// One pass counts the candidates at or above the levels `v = −m/8`, `m = 0, …, 7`, and the best
-/// of the eight bounds is kept, lowered by a few ulps.
-fn start_below_root<const P: u32>(ys: &[f64]) -> f64 {
-    const LEVELS: usize = 8;
-    // `y ≥ −m/8` exactly when `⌈−8y⌉ ≤ m` (`−8y` is exact): a histogram, then its prefix sums.
-    let mut hist = [0u32; LEVELS + 1];
-    for &y in ys {
-        let b = (-(LEVELS as f64) * y).ceil().clamp(0.0, LEVELS as f64);
-        hist[b as usize] += 1;
-    }
-    let mut best = -1.0f64;
-    let mut c = 0u32;
-    for (m, &h) in hist[..LEVELS].iter().enumerate() {
-        c += h;
-        if c > 0 {
-            let c = c as f64;
-            let reach = if P == 1 { 1.0 / c } else { 1.0 / c.sqrt() };
-            best = best.max(-(m as f64) / LEVELS as f64 - reach);
-        }
-    }
-    // A few ulps lower, so that the rounding of `v − c^{−1/P}` cannot lift it above the root.
-    best - 4.0 * f64::EPSILON
 }
 
 /// The smallest entry of a row, in eight independent lanes (so it vectorises); NaNs are skipped
