@@ -56,16 +56,16 @@ pub struct FitArgs {
     #[arg(long, short = 'i')]
     pub input: String,
     /// Number of clusters.
-    #[arg(long, short = 'k')]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, short = 'k')]
     pub n_clusters: usize,
     /// k-means++, k-means||, random, or a file of initial centers (CSV or .npy, k rows).
     #[arg(long, default_value = "k-means++")]
     pub init: String,
     /// Runs from different initialisations; the best is kept.
-    #[arg(long, default_value_t = 1)]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, default_value_t = 1)]
     pub n_init: usize,
     /// Maximum Lloyd iterations per run.
-    #[arg(long, default_value_t = 300)]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, default_value_t = 300)]
     pub max_iter: usize,
     /// Stop when the sum of squared center shifts is at most this (see --tol-mode).
     #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]
@@ -78,7 +78,7 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Worker threads (0: all cores). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, default_value_t = 0)]
     pub threads: usize,
     /// Assignment algorithm; all give the same labels and centers, only the speed differs.
     #[arg(long, value_enum, default_value_t = AlgorithmArg::Lloyd)]
@@ -95,10 +95,10 @@ pub struct FitArgs {
     /// Mini-batch K-Means on batches of B rows, reading the input in chunks (data larger than
     /// memory); initialised on the first max(3·B, k) rows. --max-iter, --tol, --n-init do not
     /// apply.
-    #[arg(long, value_name = "B")]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, value_name = "B")]
     pub mini_batch: Option<usize>,
     /// With --mini-batch: passes over the input file (standard input: 1).
-    #[arg(long, default_value_t = 1, requires = "mini_batch")]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, default_value_t = 1, requires = "mini_batch")]
     pub passes: usize,
     /// CSV header handling.
     #[command(flatten)]
@@ -140,7 +140,7 @@ pub struct PredictArgs {
     #[arg(long, short = 'o')]
     pub output: Option<String>,
     /// Worker threads (0: all cores).
-    #[arg(long, default_value_t = 0)]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, default_value_t = 0)]
     pub threads: usize,
     /// CSV header handling.
     #[command(flatten)]
@@ -163,7 +163,7 @@ pub struct TransformArgs {
     #[arg(long)]
     pub squared: bool,
     /// Worker threads (0: all cores).
-    #[arg(long, default_value_t = 0)]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, default_value_t = 0)]
     pub threads: usize,
     /// CSV header handling.
     #[command(flatten)]
@@ -174,13 +174,13 @@ pub struct TransformArgs {
 #[derive(Args, Debug)]
 pub struct DemoArgs {
     /// Number of points.
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, default_value_t = 20_000)]
     pub n: usize,
     /// Seed of the data and the fit.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Worker threads (0: all cores).
-    #[arg(long, default_value_t = 0)]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, default_value_t = 0)]
     pub threads: usize,
 }
 
@@ -191,7 +191,7 @@ pub struct AnnealArgs {
     #[arg(long, short = 'i')]
     pub input: String,
     /// Number of centers.
-    #[arg(long, short = 'k')]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, short = 'k')]
     pub n_clusters: usize,
     /// Responsibility map: softmax, entmax15, sparsemax, entmax:ALPHA, hard.
     #[arg(long, default_value = "softmax")]
@@ -209,13 +209,13 @@ pub struct AnnealArgs {
     #[arg(long, default_value = "k-means++")]
     pub init: String,
     /// Soft-Lloyd iterations per stage at most.
-    #[arg(long, default_value_t = 500)]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, default_value_t = 500)]
     pub stage_max_iter: usize,
     /// Seed of all randomness.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Worker threads (0: all cores).
-    #[arg(long, default_value_t = 0)]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, default_value_t = 0)]
     pub threads: usize,
     /// Sample weights, one per data row.
     #[arg(long)]
@@ -250,7 +250,7 @@ pub struct SoftAssignArgs {
     #[arg(long, short = 'o')]
     pub output: Option<String>,
     /// Worker threads (0: all cores).
-    #[arg(long, default_value_t = 0)]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, default_value_t = 0)]
     pub threads: usize,
     /// CSV header handling.
     #[command(flatten)]
@@ -264,7 +264,7 @@ pub struct GenerateArgs {
     /// uniform-square, blobs-32d, overclustered.
     pub geometry: String,
     /// Number of points.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, default_value_t = 1000)]
     pub n: usize,
     /// Seed.
     #[arg(long, default_value_t = 0)]
@@ -287,9 +287,21 @@ pub struct ReproduceArgs {
     #[arg(long)]
     pub quick: bool,
     /// Worker threads (0: all cores). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
+    #[arg(allow_negative_numbers = true, value_parser = whole_number, long, default_value_t = 0)]
     pub threads: usize,
     /// Base seed of every data set and algorithm.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+}
+
+/// Parses a count: a whole number of zero or more, with a message that says so for `-1` or `2.5`
+/// (clap would otherwise take `-1` for an unknown flag).
+fn whole_number(s: &str) -> Result<usize, String> {
+    s.trim().parse::<usize>().map_err(|_| {
+        if s.trim().parse::<f64>().is_ok() {
+            format!("expected a whole number of 0 or more, got {s}")
+        } else {
+            format!("expected a whole number, got '{s}'")
+        }
+    })
 }

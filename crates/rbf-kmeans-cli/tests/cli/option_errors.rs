@@ -23,6 +23,29 @@ fn zero_clusters() {
 }
 
 #[test]
+fn negative_or_fractional_counts_are_named_as_such() {
+    let dir = Dir::new();
+    let (input, model) = setup(&dir);
+    for (flag, value) in [("-k", "-1"), ("--n-clusters", "2.5"), ("--max-iter", "-3")] {
+        let args = ["fit", "--input", &input, "--output", &model, flag, value];
+        fails_to_parse(&args, &["expected a whole number", value]);
+    }
+    fails_to_parse(
+        &[
+            "fit",
+            "--input",
+            &input,
+            "--output",
+            &model,
+            "--threads",
+            "two",
+        ],
+        &["expected a whole number", "'two'"],
+    );
+    assert_absent(&model);
+}
+
+#[test]
 fn more_clusters_than_distinct_points() {
     let dir = Dir::new();
     let input = dir.write("x.csv", "1,1\n1,1\n2,2\n2,2\n1,1\n");
