@@ -6,6 +6,11 @@
 //! difference divided by `ITERS` is the marginal cost of an iteration, so set-up, the first
 //! (full) pass and the final exact pass cancel out. All four give identical labels, which is
 //! checked here too.
+//!
+//! A second table times whole fits to convergence (default `tol`, at most 300 iterations) from
+//! the same centers, which is what `auto` is for: early iterations, where most points change
+//! cluster, favour Lloyd; late ones, where few do, favour pruning. `ALGO_TABLES=per-iteration`
+//! or `=whole` runs one table only.
 
 use std::time::Instant;
 
@@ -45,11 +50,22 @@ fn fit(
     iters: usize,
     threads: usize,
 ) -> (f64, Vec<usize>, Algorithm, usize) {
+    fit_with_tol(x, c, a, iters, 0.0, threads)
+}
+
+fn fit_with_tol(
+    x: &Array2<f32>,
+    c: &Array2<f64>,
+    a: Algorithm,
+    iters: usize,
+    tol: f64,
+    threads: usize,
+) -> (f64, Vec<usize>, Algorithm, usize) {
     let t = Instant::now();
     let f = KMeansParams::new(c.nrows())
         .init(Init::Centers(c.clone()))
         .max_iter(iters)
-        .tol(0.0)
+        .tol(tol)
         .threads(threads)
         .algorithm(a)
         .fit(x.view(), None)
@@ -87,6 +103,58 @@ fn main() {
         cases.push((name, x, k));
     }
 
+    let tables = std::env::var("ALGO_TABLES").unwrap_or_default();
+    if tables != "whole" {
+        per_iteration(&cases, threads);
+    }
+    if tables != "per-iteration" {
+        whole_fits(&cases, threads);
+    }
+}
+
+/// Whole fits to convergence from the same centers: seconds (median of 3) and ratio to Lloyd.
+fn whole_fits(cases: &[(&str, Array2<f32>, usize)], threads: usize) {
+    const WHOLE_REPEATS: usize = 3;
+    println!();
+    println!("f32, {threads} thread(s), whole fit to convergence (tol 1e-4 relative, ≤ 300 iterations), ms (median of {WHOLE_REPEATS}), ratio to Lloyd");
+    println!(
+        "{:<22} {:>16} {:>14} {:>14} {:>14} {:>9}",
+        "workload", "lloyd", "elkan", "hamerly", "auto", "auto/best"
+    );
+    for (name, x, k) in cases {
+        let c = init(x, *k);
+        let mut times: Vec<Vec<f64>> = vec![Vec::new(); CONTESTANTS.len()];
+        let mut n_iter = 0;
+        let mut reference: Option<Vec<usize>> = None;
+        for rep in 0..WHOLE_REPEATS {
+            for s in 0..CONTESTANTS.len() {
+                let idx = (s + rep) % CONTESTANTS.len();
+                let a = CONTESTANTS[idx];
+                let (secs, labels, _, iters) = fit_with_tol(x, &c, a, 300, 1e-4, threads);
+                times[idx].push(secs);
+                n_iter = iters;
+                match &reference {
+                    None => reference = Some(labels),
+                    Some(r) => assert!(*r == labels, "{name}: {a:?} labels differ"),
+                }
+            }
+        }
+        let m: Vec<f64> = times.iter().map(|v| median(v.clone())).collect();
+        let best = m[..3].iter().cloned().fold(f64::INFINITY, f64::min);
+        println!(
+            "{:<22} {:>16} {:>14} {:>14} {:>14} {:>9.2}",
+            name,
+            format!("{:.1} ms /{n_iter}", m[0] * 1e3),
+            format!("{:.2}x", m[1] / m[0]),
+            format!("{:.2}x", m[2] / m[0]),
+            format!("{:.2}x", m[3] / m[0]),
+            m[3] / best
+        );
+    }
+}
+
+/// Marginal cost per iteration over the first `ITERS` iterations.
+fn per_iteration(cases: &[(&str, Array2<f32>, usize)], threads: usize) {
     println!(
         "f32, {threads} thread(s), ms per iteration (median of {REPEATS}, range), ratio to Lloyd; /n: iterations run"
     );
@@ -94,7 +162,7 @@ fn main() {
         "{:<22} {:>16} {:>22} {:>22} {:>30} {:>9}",
         "workload", "lloyd", "elkan", "hamerly", "auto", "auto/best"
     );
-    for (name, x, k) in &cases {
+    for (name, x, k) in cases {
         let c = init(x, *k);
         let mut per_iter: Vec<Vec<f64>> = vec![Vec::new(); CONTESTANTS.len()];
         let mut chosen = Algorithm::Auto;
