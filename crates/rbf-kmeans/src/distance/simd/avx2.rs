@@ -333,6 +333,43 @@ unsafe fn store_labels_f64(dst: *mut usize, j: __m256d) {
     unsafe { _mm256_storeu_si256(dst.cast(), i) }
 }
 
+/// Loads 8 points of dimension 2 (16 values from `p`) as their 8 first coordinates and their 8
+/// second coordinates.
+///
+/// # Safety
+/// The CPU must support AVX2; `p` must be readable for 16 values.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn deinterleave2_f32(p: *const f32) -> (__m256, __m256) {
+    // SAFETY: 16 readable values.
+    let (a, b) = unsafe { (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8))) };
+    // Per 128-bit half: x0 x1 x4 x5 | x2 x3 x6 x7, then the 64-bit pairs back in order.
+    let xs = _mm256_castps_pd(_mm256_shuffle_ps::<0b10_00_10_00>(a, b));
+    let ys = _mm256_castps_pd(_mm256_shuffle_ps::<0b11_01_11_01>(a, b));
+    (
+        _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(xs)),
+        _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(ys)),
+    )
+}
+
+/// As [`deinterleave2_f32`] for 4 points (8 values).
+///
+/// # Safety
+/// The CPU must support AVX2; `p` must be readable for 8 values.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn deinterleave2_f64(p: *const f64) -> (__m256d, __m256d) {
+    // SAFETY: 8 readable values.
+    let (a, b) = unsafe { (_mm256_loadu_pd(p), _mm256_loadu_pd(p.add(4))) };
+    // x0 x2 | x1 x3, then the middle elements swapped.
+    let xs = _mm256_unpacklo_pd(a, b);
+    let ys = _mm256_unpackhi_pd(a, b);
+    (
+        _mm256_permute4x64_pd::<0b11_01_10_00>(xs),
+        _mm256_permute4x64_pd::<0b11_01_10_00>(ys),
+    )
+}
+
 /// Points per group of the AVX2 direct kernel: two registers of `f32`, four of `f64`, so that
 /// several independent running minima are in flight while one waits on its compare.
 const DIRECT_GROUP: usize = 16;
@@ -340,7 +377,7 @@ const DIRECT_GROUP: usize = 16;
 macro_rules! direct_kernel {
     ($name:ident, $t:ty, $v:ty, $w:expr, $set1:ident, $sub:ident, $mul:ident, $add:ident,
      $cmp:ident, $min:ident, $max:ident, $and:ident, $loadu:ident, $storeu:ident,
-     $store_labels:ident) => {
+     $store_labels:ident, $deinterleave2:ident) => {
         /// The direct kernel of `portable::direct_block` with explicit AVX2 instructions and the
         /// same arithmetic (`u = x − c`, `s = s + u·u`, no FMA), so the results are
         /// bit-identical to the portable path's. Two rewrites keep it so: the first term is
@@ -375,18 +412,37 @@ macro_rules! direct_kernel {
             {
                 // Transpose the group: lane `l` holds point `min(l, g − 1)`.
                 let g = lg.len();
-                let mut xt = [[0.0 as $t; G]; D];
-                for l in 0..G {
-                    let row = &xg[l.min(g - 1) * D..][..D];
-                    for t in 0..D {
-                        xt[t][l] = row[t];
-                    }
-                }
                 let mut xv = [[$set1(0.0); V]; D];
-                for t in 0..D {
+                if g == G && D <= 2 {
                     for h in 0..V {
-                        // SAFETY: `xt[t]` has G = V·W values.
-                        xv[t][h] = unsafe { $loadu(xt[t].as_ptr().add(h * W)) };
+                        // SAFETY: the group is full, so `xg` holds G·D = V·W·D values and
+                        // register `h` reads the W·D of them from `h·W·D`.
+                        let xh = unsafe { xg.as_ptr().add(h * W * D) };
+                        if D == 1 {
+                            // SAFETY: as above.
+                            xv[0][h] = unsafe { $loadu(xh) };
+                        } else {
+                            // SAFETY: as above.
+                            let (a, b) = unsafe { $deinterleave2(xh) };
+                            let ab = [a, b];
+                            for t in 0..D {
+                                xv[t][h] = ab[t];
+                            }
+                        }
+                    }
+                } else {
+                    let mut xt = [[0.0 as $t; G]; D];
+                    for l in 0..G {
+                        let row = &xg[l.min(g - 1) * D..][..D];
+                        for t in 0..D {
+                            xt[t][l] = row[t];
+                        }
+                    }
+                    for t in 0..D {
+                        for h in 0..V {
+                            // SAFETY: `xt[t]` has G = V·W values.
+                            xv[t][h] = unsafe { $loadu(xt[t].as_ptr().add(h * W)) };
+                        }
                     }
                 }
 
@@ -453,7 +509,8 @@ direct_kernel!(
     _mm256_and_ps,
     _mm256_loadu_ps,
     _mm256_storeu_ps,
-    store_labels_f32
+    store_labels_f32,
+    deinterleave2_f32
 );
 
 direct_kernel!(
@@ -471,5 +528,6 @@ direct_kernel!(
     _mm256_and_pd,
     _mm256_loadu_pd,
     _mm256_storeu_pd,
-    store_labels_f64
+    store_labels_f64,
+    deinterleave2_f64
 );
