@@ -3,8 +3,10 @@
 //!
 //! The assignment runs over fixed leaves of rows in parallel; each leaf finds the nearest centers
 //! of a tile of rows with the fused kernel [`nearest_centers`] (centers packed once per pass), and
-//! accumulates weighted sums in `f64` into its own slot. Slots are reduced in leaf order, so results do not depend on
-//! the number of threads. All buffers live in a [`LloydWorkspace`] allocated once per fit.
+//! accumulates weighted sums in `f64` into its own [`ClusterSums`] (see [`sums`] for the order of
+//! the additions, which is part of the contract). Leaves are reduced in leaf order, so results do
+//! not depend on the number of threads. All buffers live in a [`LloydWorkspace`] allocated once
+//! per fit.
 
 use rayon::prelude::*;
 
@@ -12,6 +14,10 @@ use crate::data::Samples;
 use crate::distance::{nearest_centers, row_sq_norms, sq_euclidean, NearestScratch, PackedCenters};
 use crate::float::Float;
 use crate::parallel::{leaf_range, n_leaves, LEAF_ROWS};
+
+mod sums;
+
+use sums::ClusterSums;
 
 /// Rows per tile inside a leaf: the tile's points, read by the kernel and again by the sums, stay
 /// in L2 (`TILE_BYTES`), between `MIN_TILE_ROWS` and `MAX_TILE_ROWS` rows.
@@ -27,12 +33,10 @@ pub(crate) fn tile_rows<F>(d: usize) -> usize {
 struct Leaf<F> {
     tile_labels: Vec<usize>,
     tile_dist: Vec<F>,
+    /// The tile's distances in `f64` (recomputed directly for an exact pass).
+    tile_dist64: Vec<f64>,
     scratch: NearestScratch<F>,
-    sums: Vec<f64>,
-    weights: Vec<f64>,
-    counts: Vec<usize>,
-    cluster_inertia: Vec<f64>,
-    inertia: f64,
+    sums: ClusterSums,
     changed: usize,
 }
 
@@ -76,12 +80,9 @@ impl<F: Float> LloydWorkspace<F> {
             .map(|_| Leaf {
                 tile_labels: vec![0; tile_rows::<F>(d)],
                 tile_dist: vec![F::zero(); tile_rows::<F>(d)],
+                tile_dist64: vec![0.0; tile_rows::<F>(d)],
                 scratch: NearestScratch::new(),
-                sums: vec![0.0; k * d],
-                weights: vec![0.0; k],
-                counts: vec![0; k],
-                cluster_inertia: vec![0.0; k],
-                inertia: 0.0,
+                sums: ClusterSums::new(k, d),
                 changed: 0,
             })
             .collect();
@@ -153,13 +154,14 @@ impl<F: Float> LloydWorkspace<F> {
         total.inertia = 0.0;
         total.changed = 0;
         for leaf in &self.leaves {
-            add_into(&mut total.sums, &leaf.sums);
-            add_into(&mut total.weights, &leaf.weights);
-            add_into(&mut total.cluster_inertia, &leaf.cluster_inertia);
-            for (t, c) in total.counts.iter_mut().zip(&leaf.counts) {
-                *t += c;
+            let s = &leaf.sums;
+            for j in 0..k {
+                add_into(&mut total.sums[j * d..(j + 1) * d], s.sums(j));
+                total.weights[j] += s.weight(j);
+                total.cluster_inertia[j] += s.cluster_inertia(j);
+                total.counts[j] += s.count(j);
             }
-            total.inertia += leaf.inertia;
+            total.inertia += s.inertia();
             total.changed += leaf.changed;
         }
         &mut self.total
@@ -194,13 +196,7 @@ fn assign_leaf<F: Float>(
 ) {
     let d = samples.n_features();
     let tile_rows = leaf.tile_labels.len();
-    let weights = samples.weights();
-    let points = samples.points();
-    leaf.sums.iter_mut().for_each(|v| *v = 0.0);
-    leaf.weights.iter_mut().for_each(|v| *v = 0.0);
-    leaf.counts.iter_mut().for_each(|v| *v = 0);
-    leaf.cluster_inertia.iter_mut().for_each(|v| *v = 0.0);
-    leaf.inertia = 0.0;
+    leaf.sums.clear();
     leaf.changed = 0;
 
     let mut start = rows.start;
@@ -219,30 +215,28 @@ fn assign_leaf<F: Float>(
             tile_dist,
         );
 
+        let old = &mut labels[start - rows.start..end - rows.start];
         let mut changed = 0;
-        let mut inertia = leaf.inertia;
-        for (r, (&j, &dist)) in tile_labels.iter().zip(tile_dist.iter()).enumerate() {
-            let i = start + r;
-            let slot = &mut labels[i - rows.start];
+        for (slot, &j) in old.iter_mut().zip(tile_labels.iter()) {
             changed += usize::from(*slot != j);
             *slot = j;
-            let w = weights.map_or(1.0, |w| w[i]);
-            let xi = &points[i * d..(i + 1) * d];
-            let dij = if exact {
-                sq_euclidean(xi, &centers[j * d..(j + 1) * d])
-            } else {
-                dist.to_f64_lossless()
-            };
-            inertia += w * dij;
-            leaf.cluster_inertia[j] += w * dij;
-            leaf.weights[j] += w;
-            leaf.counts[j] += 1;
-            for (s, v) in leaf.sums[j * d..(j + 1) * d].iter_mut().zip(xi) {
-                *s += w * v.to_f64_lossless();
-            }
         }
         leaf.changed += changed;
-        leaf.inertia = inertia;
+
+        let w = samples.weights().map(|w| &w[start..end]);
+        if exact {
+            let dist = &mut leaf.tile_dist64[..m];
+            for ((dv, xi), &j) in dist
+                .iter_mut()
+                .zip(x.chunks_exact(d))
+                .zip(tile_labels.iter())
+            {
+                *dv = sq_euclidean(xi, &centers[j * d..(j + 1) * d]);
+            }
+            leaf.sums.add(x, w, tile_labels, dist);
+        } else {
+            leaf.sums.add(x, w, tile_labels, tile_dist);
+        }
         start = end;
     }
 }

@@ -113,17 +113,26 @@ fn more_panels_than_one_cache_block_are_all_searched() {
     check::<f32>(30, 70, 1000, 0.0, 1e-5);
 }
 
+fn check_direct_paths<F: Float>(m: usize, k: usize, d: usize) {
+    let mut rng = Rng::new((m * 31 + k * 7 + d) as u64);
+    let x: Vec<F> = random(m * d, 0.0, &mut rng);
+    let c: Vec<F> = random(k * d, 0.0, &mut rng);
+    let runs: Vec<Run<F>> = paths().into_iter().map(|p| run(p, &x, &c, d)).collect();
+    for r in &runs[1..] {
+        assert_eq!(r.labels, runs[0].labels, "{} m{m} k{k} d{d}", F::NAME);
+        assert_eq!(r.dist, runs[0].dist, "{} m{m} k{k} d{d}", F::NAME);
+    }
+}
+
 #[test]
 fn the_direct_kernel_gives_bit_identical_results_on_both_paths() {
     for d in 1..=DIRECT_MAX_DIM {
-        let mut rng = Rng::new(d as u64);
-        let x: Vec<f32> = random(1000 + d, 0.0, &mut rng);
-        let c: Vec<f32> = random(11 * d, 0.0, &mut rng);
-        let x = &x[..(x.len() / d) * d];
-        let runs: Vec<Run<f32>> = paths().into_iter().map(|p| run(p, x, &c, d)).collect();
-        for r in &runs[1..] {
-            assert_eq!(r.labels, runs[0].labels);
-            assert_eq!(r.dist, runs[0].dist);
+        // Full groups of points and every kind of partial last group.
+        for m in [1, 3, 8, 15, 16, 17, 31, 1000 / d] {
+            for k in [1, 2, 11] {
+                check_direct_paths::<f32>(m, k, d);
+                check_direct_paths::<f64>(m, k, d);
+            }
         }
     }
 }

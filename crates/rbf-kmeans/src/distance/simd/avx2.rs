@@ -304,12 +304,86 @@ panel_kernel!(
     reduce_row_f64
 );
 
+/// Writes the `W` center indices held as floats in `j` to `dst` as `usize`s.
+///
+/// # Safety
+/// The CPU must support AVX2; `dst` must be writable for 8 values.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn store_labels_f32(dst: *mut usize, j: __m256) {
+    let i = _mm256_cvttps_epi32(j);
+    let lo = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(i));
+    let hi = _mm256_cvtepi32_epi64(_mm256_extracti128_si256::<1>(i));
+    // SAFETY: `usize` is 64 bits on x86-64 and `dst` is writable for 8 of them.
+    unsafe {
+        _mm256_storeu_si256(dst.cast(), lo);
+        _mm256_storeu_si256(dst.add(4).cast(), hi);
+    }
+}
+
+/// As [`store_labels_f32`] for 4 indices.
+///
+/// # Safety
+/// The CPU must support AVX2; `dst` must be writable for 4 values.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn store_labels_f64(dst: *mut usize, j: __m256d) {
+    let i = _mm256_cvtepi32_epi64(_mm256_cvttpd_epi32(j));
+    // SAFETY: `usize` is 64 bits on x86-64 and `dst` is writable for 4 of them.
+    unsafe { _mm256_storeu_si256(dst.cast(), i) }
+}
+
+/// Loads 8 points of dimension 2 (16 values from `p`) as their 8 first coordinates and their 8
+/// second coordinates.
+///
+/// # Safety
+/// The CPU must support AVX2; `p` must be readable for 16 values.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn deinterleave2_f32(p: *const f32) -> (__m256, __m256) {
+    // SAFETY: 16 readable values.
+    let (a, b) = unsafe { (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8))) };
+    // Per 128-bit half: x0 x1 x4 x5 | x2 x3 x6 x7, then the 64-bit pairs back in order.
+    let xs = _mm256_castps_pd(_mm256_shuffle_ps::<0b10_00_10_00>(a, b));
+    let ys = _mm256_castps_pd(_mm256_shuffle_ps::<0b11_01_11_01>(a, b));
+    (
+        _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(xs)),
+        _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(ys)),
+    )
+}
+
+/// As [`deinterleave2_f32`] for 4 points (8 values).
+///
+/// # Safety
+/// The CPU must support AVX2; `p` must be readable for 8 values.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn deinterleave2_f64(p: *const f64) -> (__m256d, __m256d) {
+    // SAFETY: 8 readable values.
+    let (a, b) = unsafe { (_mm256_loadu_pd(p), _mm256_loadu_pd(p.add(4))) };
+    // x0 x2 | x1 x3, then the middle elements swapped.
+    let xs = _mm256_unpacklo_pd(a, b);
+    let ys = _mm256_unpackhi_pd(a, b);
+    (
+        _mm256_permute4x64_pd::<0b11_01_10_00>(xs),
+        _mm256_permute4x64_pd::<0b11_01_10_00>(ys),
+    )
+}
+
+/// Points per group of the AVX2 direct kernel: two registers of `f32`, four of `f64`, so that
+/// several independent running minima are in flight while one waits on its compare.
+const DIRECT_GROUP: usize = 16;
+
 macro_rules! direct_kernel {
     ($name:ident, $t:ty, $v:ty, $w:expr, $set1:ident, $sub:ident, $mul:ident, $add:ident,
-     $cmp:ident, $blendv:ident, $loadu:ident, $storeu:ident) => {
+     $cmp:ident, $min:ident, $max:ident, $and:ident, $loadu:ident, $storeu:ident,
+     $store_labels:ident, $deinterleave2:ident) => {
         /// The direct kernel of `portable::direct_block` with explicit AVX2 instructions and the
-        /// same operations in the same order (`u = x − c`, `s = s + u·u`, no FMA), so the
-        /// results are bit-identical to the portable path's.
+        /// same arithmetic (`u = x − c`, `s = s + u·u`, no FMA), so the results are
+        /// bit-identical to the portable path's. Two rewrites keep it so: the first term is
+        /// `u·u` rather than `0 + u·u` (equal, since `u·u` is never `−0`), and the running
+        /// minimum is `min(s, b)`, which is exactly `s < b ? s : b`, with the index updated as
+        /// `max(j_best, lt & j)` (the current index `j` exceeds every earlier one).
         ///
         /// # Safety
         /// The CPU must support AVX2.
@@ -321,7 +395,8 @@ macro_rules! direct_kernel {
             labels: &mut [usize],
         ) {
             const W: usize = $w;
-            const V: usize = 8 / W;
+            const V: usize = DIRECT_GROUP / W;
+            const G: usize = DIRECT_GROUP;
             let m = labels.len();
             assert_eq!(x.len(), m * D, "direct kernel: x must be m × d");
             assert_eq!(best.len(), m, "direct kernel: best must have length m");
@@ -331,24 +406,43 @@ macro_rules! direct_kernel {
             );
 
             for ((xg, bg), lg) in x
-                .chunks(8 * D)
-                .zip(best.chunks_mut(8))
-                .zip(labels.chunks_mut(8))
+                .chunks(G * D)
+                .zip(best.chunks_mut(G))
+                .zip(labels.chunks_mut(G))
             {
                 // Transpose the group: lane `l` holds point `min(l, g − 1)`.
                 let g = lg.len();
-                let mut xt = [[0.0 as $t; 8]; D];
-                for l in 0..8 {
-                    let row = &xg[l.min(g - 1) * D..][..D];
-                    for t in 0..D {
-                        xt[t][l] = row[t];
-                    }
-                }
                 let mut xv = [[$set1(0.0); V]; D];
-                for t in 0..D {
+                if g == G && D <= 2 {
                     for h in 0..V {
-                        // SAFETY: `xt[t]` has 8 = V·W values.
-                        xv[t][h] = unsafe { $loadu(xt[t].as_ptr().add(h * W)) };
+                        // SAFETY: the group is full, so `xg` holds G·D = V·W·D values and
+                        // register `h` reads the W·D of them from `h·W·D`.
+                        let xh = unsafe { xg.as_ptr().add(h * W * D) };
+                        if D == 1 {
+                            // SAFETY: as above.
+                            xv[0][h] = unsafe { $loadu(xh) };
+                        } else {
+                            // SAFETY: as above.
+                            let (a, b) = unsafe { $deinterleave2(xh) };
+                            let ab = [a, b];
+                            for t in 0..D {
+                                xv[t][h] = ab[t];
+                            }
+                        }
+                    }
+                } else {
+                    let mut xt = [[0.0 as $t; G]; D];
+                    for l in 0..G {
+                        let row = &xg[l.min(g - 1) * D..][..D];
+                        for t in 0..D {
+                            xt[t][l] = row[t];
+                        }
+                    }
+                    for t in 0..D {
+                        for h in 0..V {
+                            // SAFETY: `xt[t]` has G = V·W values.
+                            xv[t][h] = unsafe { $loadu(xt[t].as_ptr().add(h * W)) };
+                        }
                     }
                 }
 
@@ -362,29 +456,38 @@ macro_rules! direct_kernel {
                         let ct = $set1(c[t]);
                         for h in 0..V {
                             let u = $sub(xv[t][h], ct);
-                            s[h] = $add(s[h], $mul(u, u));
+                            let q = $mul(u, u);
+                            s[h] = if t == 0 { q } else { $add(s[h], q) };
                         }
                     }
                     for h in 0..V {
                         let lt = $cmp::<_CMP_LT_OQ>(s[h], bv[h]);
-                        bv[h] = $blendv(bv[h], s[h], lt);
-                        bj[h] = $blendv(bj[h], jv, lt);
+                        bv[h] = $min(s[h], bv[h]);
+                        bj[h] = $max(bj[h], $and(lt, jv));
                     }
                     jv = $add(jv, one);
                 }
 
-                let mut vals = [0.0 as $t; 8];
-                let mut idx = [0.0 as $t; 8];
-                for h in 0..V {
-                    // SAFETY: `vals` and `idx` have 8 = V·W values.
-                    unsafe {
-                        $storeu(vals.as_mut_ptr().add(h * W), bv[h]);
-                        $storeu(idx.as_mut_ptr().add(h * W), bj[h]);
+                if g == G {
+                    for h in 0..V {
+                        // SAFETY: the group is full: `bg` and `lg` have G = V·W values.
+                        unsafe {
+                            $storeu(bg.as_mut_ptr().add(h * W), bv[h]);
+                            $store_labels(lg.as_mut_ptr().add(h * W), bj[h]);
+                        }
                     }
-                }
-                for l in 0..g {
-                    bg[l] = vals[l];
-                    lg[l] = idx[l] as usize;
+                } else {
+                    let mut vals = [0.0 as $t; G];
+                    let mut idx = [0usize; G];
+                    for h in 0..V {
+                        // SAFETY: `vals` and `idx` have G = V·W values.
+                        unsafe {
+                            $storeu(vals.as_mut_ptr().add(h * W), bv[h]);
+                            $store_labels(idx.as_mut_ptr().add(h * W), bj[h]);
+                        }
+                    }
+                    bg.copy_from_slice(&vals[..g]);
+                    lg.copy_from_slice(&idx[..g]);
                 }
             }
         }
@@ -401,9 +504,13 @@ direct_kernel!(
     _mm256_mul_ps,
     _mm256_add_ps,
     _mm256_cmp_ps,
-    _mm256_blendv_ps,
+    _mm256_min_ps,
+    _mm256_max_ps,
+    _mm256_and_ps,
     _mm256_loadu_ps,
-    _mm256_storeu_ps
+    _mm256_storeu_ps,
+    store_labels_f32,
+    deinterleave2_f32
 );
 
 direct_kernel!(
@@ -416,7 +523,11 @@ direct_kernel!(
     _mm256_mul_pd,
     _mm256_add_pd,
     _mm256_cmp_pd,
-    _mm256_blendv_pd,
+    _mm256_min_pd,
+    _mm256_max_pd,
+    _mm256_and_pd,
     _mm256_loadu_pd,
-    _mm256_storeu_pd
+    _mm256_storeu_pd,
+    store_labels_f64,
+    deinterleave2_f64
 );

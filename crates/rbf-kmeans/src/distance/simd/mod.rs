@@ -3,8 +3,10 @@
 //! Two paths compute the same quantities: [`KernelPath::Avx2`] (x86-64 with AVX2 and FMA,
 //! detected at run time on stable Rust) and [`KernelPath::Portable`] (plain Rust, any CPU).
 //!
-//! * The direct kernel (`d ≤ DIRECT_MAX_DIM`) performs the same operations in the same order on
-//!   both paths, so their labels and distances are bit-identical.
+//! * The direct kernel (`d ≤ DIRECT_MAX_DIM`) performs the same roundings in the same order on
+//!   both paths, so their labels and distances are bit-identical. (The AVX2 one keeps its running
+//!   minimum with `vminp` and its index with an `and` and a `max`, which select exactly what the
+//!   portable compare-and-select does; see `avx2::direct_block_f32`.)
 //! * The panel kernel accumulates `x·c` with fused multiply-adds on the AVX2 path and with a
 //!   multiply and an add on the portable path. The scores then differ by at most a rounding
 //!   error, so a point whose two nearest centers are that close to equidistant may get a
