@@ -852,45 +852,54 @@ fn assign_leaf<F: Float, P: Pruning>(
     }
 }
 
-/// When [`Algorithm::Auto`] runs a pruned pass and when a plain Lloyd pass, from what each has
-/// cost so far (wall time of the last pass of each kind).
+/// When [`Algorithm::Auto`] runs a pruned pass and when a plain Lloyd pass, from how many
+/// labels change and what each kind of pass has cost so far (wall time of the last of each).
 ///
-/// Pruned passes run while they are cheaper than the last Lloyd pass. When one is not, Lloyd
-/// passes run for a spell (8 iterations, doubling at each further failure up to 64), after
-/// which a full pass rebuilds the bounds and pruning is tried again. Before any Lloyd pass has
-/// been timed, a pruned pass that leaves more than a quarter of the points open starts the
-/// first spell (on the data measured, pruning stopped paying at 15–20% open). Timing only
-/// decides which kind of pass runs; both give bit-identical results, so the fit does not
-/// depend on the timings.
+/// A fit starts with Lloyd passes while more than a tenth of the points change cluster per
+/// iteration: bounds would not prune then, and building them costs a full pass (Lloyd's tile
+/// and a GEMM, about twice a Lloyd pass), which short fits never earn back. After that, pruned
+/// passes run while they are cheaper than the last Lloyd pass. When one is not, Lloyd passes
+/// run for a spell (8 iterations, doubling at each further failure up to 64), after which a
+/// full pass rebuilds the bounds and pruning is tried again. Timing only decides which kind of
+/// pass runs; both give bit-identical results, so the fit does not depend on the timings.
 struct PassChooser {
-    lloyd_secs: Option<f64>,
+    /// Past the first Lloyd passes (always, for a plain accelerated run).
+    warm: bool,
+    lloyd_secs: f64,
     lloyd_left: usize,
     backoff: usize,
 }
 
 impl PassChooser {
-    fn new() -> Self {
+    fn new(adaptive: bool) -> Self {
         PassChooser {
-            lloyd_secs: None,
+            warm: !adaptive,
+            lloyd_secs: f64::INFINITY,
             lloyd_left: 0,
             backoff: 8,
         }
     }
 
-    /// Records a Lloyd pass; true when the spell is over (the bounds must then be rebuilt).
-    fn after_lloyd(&mut self, secs: f64) -> bool {
-        self.lloyd_secs = Some(secs);
+    /// Whether the next pass is a plain Lloyd pass.
+    fn lloyd_next(&self) -> bool {
+        !self.warm || self.lloyd_left > 0
+    }
+
+    /// Records a Lloyd pass that changed `changed` of `n` labels; true when pruning resumes
+    /// (the bounds must then be rebuilt).
+    fn after_lloyd(&mut self, secs: f64, changed: usize, n: usize) -> bool {
+        self.lloyd_secs = secs;
+        if !self.warm {
+            self.warm = changed * 10 <= n;
+            return self.warm;
+        }
         self.lloyd_left -= 1;
         self.lloyd_left == 0
     }
 
-    /// Records a pruned pass (not a full one) that left `opened` of `n` points open.
-    fn after_pruned(&mut self, secs: f64, opened: usize, n: usize) {
-        let slower = match self.lloyd_secs {
-            Some(lloyd) => secs > lloyd,
-            None => opened * 4 > n,
-        };
-        if slower {
+    /// Records a pruned pass (not a full one).
+    fn after_pruned(&mut self, secs: f64) {
+        if secs > self.lloyd_secs {
             self.lloyd_left = self.backoff;
             self.backoff = (self.backoff * 2).min(64);
         }
@@ -917,7 +926,7 @@ pub(crate) fn run<F: Float, P: Pruning>(
     let k = centers.len() / d;
     let mut ws = AccelWorkspace::new::<P>(samples, k);
     let mut lloyd_ws = LloydWorkspace::new(samples, k);
-    let mut chooser = PassChooser::new();
+    let mut chooser = PassChooser::new(adaptive);
     let mut labels = vec![usize::MAX; n];
     let mut next = centers.clone();
     let mut stop = StopReason::MaxIter;
@@ -926,18 +935,19 @@ pub(crate) fn run<F: Float, P: Pruning>(
 
     for iteration in 1..=max_iter {
         let started = std::time::Instant::now();
-        let lloyd_pass = chooser.lloyd_left > 0;
+        let lloyd_pass = chooser.lloyd_next();
         if lloyd_pass {
             let a = lloyd_ws.assign(samples, &centers, &mut labels, false);
             ws.total.clone_from(a);
-            if chooser.after_lloyd(started.elapsed().as_secs_f64()) {
+            let secs = started.elapsed().as_secs_f64();
+            if chooser.after_lloyd(secs, ws.total.changed, n) {
                 ws.passes = 0;
             }
         } else {
             let full = ws.passes == 0;
             ws.assign::<P>(samples, &centers, &mut labels);
             if adaptive && !full {
-                chooser.after_pruned(started.elapsed().as_secs_f64(), ws.opened, n);
+                chooser.after_pruned(started.elapsed().as_secs_f64());
             }
         }
         let (inertia, changed) = (ws.total.inertia, ws.total.changed);
@@ -1053,25 +1063,27 @@ mod tests {
 
     #[test]
     fn the_chooser_runs_the_pass_measured_cheaper_and_backs_off() {
-        let mut c = PassChooser::new();
-        // No Lloyd time yet: the open fraction decides.
-        c.after_pruned(1.0, 25, 100);
-        assert_eq!(c.lloyd_left, 0);
-        c.after_pruned(1.0, 26, 100);
+        // A plain accelerated run only ever prunes.
+        assert!(!PassChooser::new(false).lloyd_next());
+        let mut c = PassChooser::new(true);
+        // Lloyd passes while more than a tenth of the labels change.
+        assert!(c.lloyd_next());
+        assert!(!c.after_lloyd(0.5, 100, 100));
+        assert!(!c.after_lloyd(0.5, 11, 100));
+        assert!(c.after_lloyd(0.5, 10, 100));
+        assert!(!c.lloyd_next());
+        // A pruned pass cheaper than the last Lloyd pass keeps pruning; a dearer one starts a
+        // spell of Lloyd passes, longer at each failure.
+        c.after_pruned(0.4);
+        assert!(!c.lloyd_next());
+        c.after_pruned(0.6);
         assert_eq!(c.lloyd_left, 8);
         for left in (0..8).rev() {
-            assert_eq!(c.after_lloyd(0.5), left == 0);
+            assert!(c.lloyd_next());
+            assert_eq!(c.after_lloyd(0.5, 0, 100), left == 0);
         }
-        // Timed: a pruned pass dearer than the last Lloyd pass starts a longer spell.
-        c.after_pruned(0.4, 90, 100);
-        assert_eq!(c.lloyd_left, 0);
-        c.after_pruned(0.6, 1, 100);
-        assert_eq!(c.lloyd_left, 16);
-        for _ in 0..16 {
-            c.after_lloyd(0.5);
-        }
-        for spell in [32, 64, 64] {
-            c.after_pruned(0.6, 1, 100);
+        for spell in [16, 32, 64, 64] {
+            c.after_pruned(0.6);
             assert_eq!(c.lloyd_left, spell);
             c.lloyd_left = 0;
         }
