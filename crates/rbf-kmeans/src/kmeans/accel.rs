@@ -370,23 +370,6 @@ impl<F: Float> AccelWorkspace<F> {
     /// Allocates everything for `k` centers and the rules `P`.
     pub fn new<P: Pruning>(samples: &Samples<'_, F>, k: usize) -> Self {
         let (n, d) = (samples.n_samples(), samples.n_features());
-        let mut x_norms = vec![F::zero(); n];
-        x_norms
-            .par_chunks_mut(LEAF_ROWS)
-            .zip(samples.points().par_chunks(LEAF_ROWS * d))
-            .for_each(|(out, x)| row_sq_norms(x, d, out));
-        let eta = eta(d);
-        let x_norm = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let s: f64 = samples
-                    .row(i)
-                    .iter()
-                    .map(|v| v.to_f64_lossless().powi(2))
-                    .sum();
-                s.sqrt() * (1.0 + eta)
-            })
-            .collect();
         let lower_len = P::lower_len(k);
         // Lloyd's tiling, so that a tile decided here is decided by Lloyd's very kernel call.
         let tile = tile_rows::<F>(d);
@@ -414,8 +397,8 @@ impl<F: Float> AccelWorkspace<F> {
             k,
             d,
             lower_len,
-            x_norms,
-            x_norm,
+            x_norms: Vec::new(),
+            x_norm: Vec::new(),
             c_norms: vec![F::zero(); k],
             packed: PackedCenters::new(k, d),
             geo: CenterGeometry {
@@ -466,6 +449,33 @@ fn tile_speedup(_d: usize) -> usize {
 }
 
 impl<F: Float> AccelWorkspace<F> {
+    /// The points' squared norms in `F` (for the tiles) and their norms in `f64`, rounded up
+    /// (for the bounds), computed at the first pass rather than with the workspace, so that an
+    /// `auto` fit that never prunes does not pay for them.
+    fn ensure_norms(&mut self, samples: &Samples<'_, F>) {
+        let (n, d) = (samples.n_samples(), samples.n_features());
+        if self.x_norm.len() == n {
+            return;
+        }
+        self.x_norms = vec![F::zero(); n];
+        self.x_norms
+            .par_chunks_mut(LEAF_ROWS)
+            .zip(samples.points().par_chunks(LEAF_ROWS * d))
+            .for_each(|(out, x)| row_sq_norms(x, d, out));
+        let eta = eta(d);
+        self.x_norm = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let s: f64 = samples
+                    .row(i)
+                    .iter()
+                    .map(|v| v.to_f64_lossless().powi(2))
+                    .sum();
+                s.sqrt() * (1.0 + eta)
+            })
+            .collect();
+    }
+
     /// One assignment pass at `centers` (`k × d`): writes `labels` (identical to Lloyd's) and
     /// leaves the weighted sums in [`AccelWorkspace::total`]. The first pass computes every tile.
     pub fn assign<P: Pruning>(
@@ -481,6 +491,7 @@ impl<F: Float> AccelWorkspace<F> {
             n,
             "assign: labels must have one entry per point"
         );
+        self.ensure_norms(samples);
         row_sq_norms(centers, d, &mut self.c_norms);
         self.packed.pack(centers);
         self.update_geometry(centers);
@@ -855,7 +866,7 @@ fn assign_leaf<F: Float, P: Pruning>(
 /// When [`Algorithm::Auto`] runs a pruned pass and when a plain Lloyd pass, from how many
 /// labels change and what each kind of pass has cost so far (wall time of the last of each).
 ///
-/// A fit starts with Lloyd passes while more than a tenth of the points change cluster per
+/// A fit starts with Lloyd passes while more than 1% of the points change cluster per
 /// iteration: bounds would not prune then, and building them costs a full pass (Lloyd's tile
 /// and a GEMM, about twice a Lloyd pass), which short fits never earn back. After that, pruned
 /// passes run while they are cheaper than the last Lloyd pass. When one is not, Lloyd passes
@@ -890,7 +901,7 @@ impl PassChooser {
     fn after_lloyd(&mut self, secs: f64, changed: usize, n: usize) -> bool {
         self.lloyd_secs = secs;
         if !self.warm {
-            self.warm = changed * 10 <= n;
+            self.warm = changed * 100 <= n;
             return self.warm;
         }
         self.lloyd_left -= 1;
@@ -1066,11 +1077,11 @@ mod tests {
         // A plain accelerated run only ever prunes.
         assert!(!PassChooser::new(false).lloyd_next());
         let mut c = PassChooser::new(true);
-        // Lloyd passes while more than a tenth of the labels change.
+        // Lloyd passes while more than 1% of the labels change.
         assert!(c.lloyd_next());
-        assert!(!c.after_lloyd(0.5, 100, 100));
-        assert!(!c.after_lloyd(0.5, 11, 100));
-        assert!(c.after_lloyd(0.5, 10, 100));
+        assert!(!c.after_lloyd(0.5, 1000, 1000));
+        assert!(!c.after_lloyd(0.5, 11, 1000));
+        assert!(c.after_lloyd(0.5, 10, 1000));
         assert!(!c.lloyd_next());
         // A pruned pass cheaper than the last Lloyd pass keeps pruning; a dearer one starts a
         // spell of Lloyd passes, longer at each failure.
