@@ -17,7 +17,7 @@ mod packed;
 pub mod simd;
 
 pub use nearest::{nearest_centers, nearest_centers_on, NearestScratch};
-pub use packed::PackedCenters;
+pub use packed::{Layout, PackedCenters};
 pub use simd::{KernelPath, Lanes};
 
 /// Below this dimension the direct loop beats the GEMM formulation.

@@ -11,6 +11,10 @@ use std::arch::x86_64::*;
 
 use super::{reset_state, PanelArgs, MR, PANEL_BLOCK_BYTES};
 
+mod dot;
+
+pub(crate) use dot::{dot_block_f32, dot_block_f64};
+
 macro_rules! panel_kernel {
     (
         $entry:ident, $micro:ident, $t:ty, $v:ty, $w:expr,
