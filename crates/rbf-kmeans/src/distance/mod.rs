@@ -18,7 +18,7 @@ pub mod simd;
 
 pub use nearest::{nearest_centers, nearest_centers_on, NearestScratch};
 pub use packed::{Layout, PackedCenters};
-pub use simd::{KernelPath, Lanes};
+pub use simd::{add_weighted_row, KernelPath, Lanes};
 
 /// Below this dimension the direct loop beats the GEMM formulation.
 pub const DIRECT_MAX_DIM: usize = 8;

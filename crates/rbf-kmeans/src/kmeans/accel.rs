@@ -39,8 +39,8 @@ use super::lloyd::{center_shift, tile_rows, update_centers, Assignment, LloydWor
 use super::model::KMeansModel;
 use crate::data::Samples;
 use crate::distance::{
-    argmin, nearest_centers, row_sq_norms, tile_sq_distances, NearestScratch, PackedCenters,
-    DIRECT_MAX_DIM,
+    add_weighted_row, argmin, nearest_centers, row_sq_norms, tile_sq_distances, KernelPath,
+    NearestScratch, PackedCenters, DIRECT_MAX_DIM,
 };
 use crate::float::Float;
 use crate::parallel::{leaf_range, n_leaves, LEAF_ROWS};
@@ -687,12 +687,12 @@ fn assign_leaf<F: Float, P: Pruning>(
             leaf.inertia += w * bounds.upper[r] * bounds.upper[r];
             leaf.weights[j] += w;
             leaf.counts[j] += 1;
-            for (s, v) in leaf.sums[j * d..(j + 1) * d]
-                .iter_mut()
-                .zip(pass.samples.row(i))
-            {
-                *s += w * v.to_f64_lossless();
-            }
+            add_weighted_row(
+                KernelPath::detect(),
+                &mut leaf.sums[j * d..(j + 1) * d],
+                w,
+                pass.samples.row(i),
+            );
         }
         start = end;
     }

@@ -9,7 +9,10 @@
 use rayon::prelude::*;
 
 use crate::data::Samples;
-use crate::distance::{nearest_centers, row_sq_norms, sq_euclidean, NearestScratch, PackedCenters};
+use crate::distance::{
+    add_weighted_row, nearest_centers, row_sq_norms, sq_euclidean, KernelPath, NearestScratch,
+    PackedCenters,
+};
 use crate::float::Float;
 use crate::parallel::{leaf_range, n_leaves, LEAF_ROWS};
 
@@ -203,6 +206,7 @@ fn assign_leaf<F: Float>(
     leaf.inertia = 0.0;
     leaf.changed = 0;
 
+    let path = KernelPath::detect();
     let mut start = rows.start;
     while start < rows.end {
         let end = (start + tile_rows).min(rows.end);
@@ -237,9 +241,7 @@ fn assign_leaf<F: Float>(
             leaf.cluster_inertia[j] += w * dij;
             leaf.weights[j] += w;
             leaf.counts[j] += 1;
-            for (s, v) in leaf.sums[j * d..(j + 1) * d].iter_mut().zip(xi) {
-                *s += w * v.to_f64_lossless();
-            }
+            add_weighted_row(path, &mut leaf.sums[j * d..(j + 1) * d], w, xi);
         }
         leaf.changed += changed;
         leaf.inertia = inertia;

@@ -239,6 +239,30 @@ impl CenterBlocks {
     }
 }
 
+/// `sums[t] += w · x[t]` in `f64` for every `t`: the center update's accumulation of a point
+/// into its cluster's sum, on `path`. Every path does the same multiply and add per element (no
+/// fused multiply-add), so the sums are bit-identical on every path.
+///
+/// # Panics
+/// If the lengths differ, or if `path` is not available on this CPU.
+pub fn add_weighted_row<F: crate::Float>(path: KernelPath, sums: &mut [f64], w: f64, x: &[F]) {
+    assert_eq!(sums.len(), x.len(), "add_weighted_row: lengths differ");
+    match path {
+        KernelPath::Portable => portable::add_weighted_row(sums, w, x),
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx2 => {
+            assert!(
+                path.is_available(),
+                "AVX2 path requested on a CPU without it"
+            );
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            unsafe { avx2::add_weighted_row(sums, w, x) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        KernelPath::Avx2 => panic!("AVX2 path requested on a CPU without it"),
+    }
+}
+
 /// Panels processed together for a block of rows: their bytes stay within this L2 budget.
 pub(crate) const PANEL_BLOCK_BYTES: usize = 512 * 1024;
 
@@ -353,6 +377,22 @@ impl_lanes!(f64, 4, panel_block_f64, dot_block_f64, direct_block_f64);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weighted_rows_add_bit_identically_on_every_path() {
+        let x: Vec<f32> = (0..37).map(|t| (t as f32 * 0.37).sin() * 1e3).collect();
+        let mut want = vec![0.1f64; 37];
+        for (s, v) in want.iter_mut().zip(&x) {
+            *s += 0.3 * f64::from(*v);
+        }
+        for path in [KernelPath::Portable, KernelPath::Avx2] {
+            if path.is_available() {
+                let mut got = vec![0.1f64; 37];
+                add_weighted_row(path, &mut got, 0.3, &x);
+                assert_eq!(got, want, "{path:?}");
+            }
+        }
+    }
 
     #[test]
     fn center_blocks_cover_k_in_balanced_order() {

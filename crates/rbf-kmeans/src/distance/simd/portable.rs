@@ -166,6 +166,14 @@ fn lane_sum<F: Float, const W: usize>(v: [F; W]) -> F {
     a[0]
 }
 
+/// See `simd::add_weighted_row`.
+#[inline(always)]
+pub(crate) fn add_weighted_row<F: Float>(sums: &mut [f64], w: f64, x: &[F]) {
+    for (s, v) in sums.iter_mut().zip(x) {
+        *s += w * v.to_f64_lossless();
+    }
+}
+
 /// The direct kernel: for each row of `x` (`m × D`), the center of `centers` (`k × D`,
 /// row-major) with the smallest `Σ_t (x_t − c_t)²` (summed in increasing `t`, ties to the lowest
 /// index) into `labels`, and that sum into `best`. Eight points at a time, so the compiler can
