@@ -197,6 +197,10 @@ pub(crate) const DOT_CENTERS: usize = 6;
 /// Rows per block of the AVX2 dot kernel (at most; fewer if its state holds fewer rows' sums).
 pub(crate) const DOT_BLOCK_ROWS: usize = 32;
 
+/// Rows ahead of the rows being read that the AVX2 dot kernel prefetches into L2 (two blocks;
+/// on W4 a few percent faster than one block, and far faster than none).
+pub(crate) const DOT_PREFETCH_ROWS: usize = 2 * DOT_BLOCK_ROWS;
+
 /// Bytes of centers in one chunk of the dimension in the AVX2 dot kernel: the chunk's centers
 /// stay in L1 while a block of rows passes.
 pub(crate) const DOT_CHUNK_BYTES: usize = 32 * 1024;

@@ -12,13 +12,13 @@
 //! Two things keep the arithmetic fed. The dimension is cut into chunks whose centers fit in L1
 //! (`dot_chunk`), and a block of rows meets one chunk before the next; the accumulators wait in
 //! the scratch state between chunks, which does not change the order of any sum. And the points,
-//! read once per pass, are prefetched into L2 one block ahead, so that their stream from memory
+//! read once per pass, are prefetched into L2 well ahead, so that their stream from memory
 //! overlaps the arithmetic instead of following it.
 
 use std::arch::x86_64::*;
 
 use crate::distance::simd::{
-    dot_chunk, CenterBlocks, DotArgs, DOT_BLOCK_ROWS, DOT_CENTERS, DOT_ROWS,
+    dot_chunk, CenterBlocks, DotArgs, DOT_BLOCK_ROWS, DOT_CENTERS, DOT_PREFETCH_ROWS, DOT_ROWS,
 };
 
 macro_rules! dot_kernel {
@@ -120,8 +120,8 @@ macro_rules! dot_kernel {
         /// The AVX2 dot kernel for this precision: see `portable::dot_block`.
         ///
         /// Rows are taken in blocks of `DOT_BLOCK_ROWS` (or as many as `state` holds) and the
-        /// dimension in chunks of `dot_chunk` values. While a block runs, the same rows of the
-        /// next block in memory are prefetched, also past the end of `x`: callers run over
+        /// dimension in chunks of `dot_chunk` values. Each row being read has its counterpart
+        /// `DOT_PREFETCH_ROWS` further prefetched, also past the end of `x`: callers run over
         /// consecutive slices, and a prefetch of any address is harmless.
         ///
         /// # Safety
@@ -153,7 +153,7 @@ macro_rules! dot_kernel {
                         // SAFETY: row `r0 < m` starts within `x`; the prefetch addresses need not
                         // lie anywhere.
                         let xr = unsafe { x.add(r0 * d + t0) };
-                        let xa = x.wrapping_add((r0 + block_rows) * d + t0);
+                        let xa = x.wrapping_add((r0 + DOT_PREFETCH_ROWS) * d + t0);
                         for block in blocks.iter() {
                             // SAFETY: rows `r0..r0 + n_rows` of the block lie in `x` (`m × d`)
                             // and values `t0..t0 + n` in each row; centers `block` (within
