@@ -17,8 +17,8 @@ mod packed;
 pub mod simd;
 
 pub use nearest::{nearest_centers, nearest_centers_on, NearestScratch};
-pub use packed::PackedCenters;
-pub use simd::{KernelPath, Lanes};
+pub use packed::{Layout, PackedCenters};
+pub use simd::{add_weighted_row, KernelPath, Lanes};
 
 /// Below this dimension the direct loop beats the GEMM formulation.
 pub const DIRECT_MAX_DIM: usize = 8;

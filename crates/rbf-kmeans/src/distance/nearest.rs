@@ -1,28 +1,40 @@
 //! Nearest center of every point, with the argmin fused into the distance kernel.
 //!
 //! For `d > DIRECT_MAX_DIM` the label of `x` is `argmin_j (h_j − x·c_j)` with `h_j = ‖c_j‖²/2`,
-//! computed by a register-blocked panel kernel against [`PackedCenters`]: the `m × k` distance
+//! computed against [`PackedCenters`] by the kernel of their [`Layout`]: the `m × k` distance
 //! tile never exists, only per-row running minima. The squared distance is then recovered as
-//! `max(‖x‖² + 2 (h_j − x·c_j), 0)`. For `d ≤ DIRECT_MAX_DIM` the direct sums
-//! `Σ_t (x_t − c_jt)²` are cheaper and exact up to their own rounding; they are vectorised across
-//! points. Ties go to the lowest index on both kernels.
+//! `max(‖x‖² + 2 (h_j − x·c_j), 0)`.
+//!
+//! * The panel kernel ([`Layout::Panels`]) is register-blocked over rows and panels of centers.
+//! * The dot kernel ([`Layout::Rows`], a few centers of large dimension) runs its vector lanes
+//!   along the dimension, so it wastes no lanes on padding centers.
+//! * For `d ≤ DIRECT_MAX_DIM` the direct sums `Σ_t (x_t − c_jt)²` ([`Layout::Direct`]) are
+//!   cheaper and exact up to their own rounding; they are vectorised across points.
+//!
+//! The layout depends on `k` and `d` only, so every caller runs the same kernel on the same
+//! centers. Ties go to the lowest index on every kernel.
 
-use super::simd::{portable, KernelPath, PanelArgs};
-use super::{PackedCenters, DIRECT_MAX_DIM};
+use super::packed::Layout;
+use super::simd::{portable, DotArgs, KernelPath, PanelArgs};
+use super::PackedCenters;
 use crate::float::Float;
 
-/// Rows handed to the panel kernel at once; [`NearestScratch`] holds their running minima.
+/// Rows handed to the panel and dot kernels at once; [`NearestScratch`] holds the panel kernel's
+/// running minima for that many rows.
 const CHUNK_ROWS: usize = 240;
 
-/// Scratch of [`nearest_centers`]: the per-row, per-lane running minima of one chunk of rows.
-/// Allocate once, outside the iteration loop.
+/// Scratch of [`nearest_centers`]: the per-row, per-lane running minima of one chunk of rows
+/// (panel kernel), or the running sums of one block of rows (dot kernel: `k × Lanes::WIDTH`
+/// values per row, so at most `4 · CHUNK_ROWS = 960` centers). Allocate once, outside the
+/// iteration loop.
 #[derive(Clone, Debug)]
 pub struct NearestScratch<F> {
     state: Vec<F>,
 }
 
 impl<F: Float> NearestScratch<F> {
-    /// Scratch for any number of rows and centers.
+    /// Scratch for any number of rows, and any number of centers [`PackedCenters::new`] lays
+    /// out.
     pub fn new() -> Self {
         NearestScratch {
             state: vec![F::zero(); CHUNK_ROWS * 2 * F::PANEL],
@@ -90,7 +102,7 @@ pub fn nearest_centers_on<F: Float>(
         "nearest_centers: {path:?} is not available on this CPU"
     );
 
-    if d <= DIRECT_MAX_DIM {
+    if centers.layout() == Layout::Direct {
         direct(path, d, x, centers.data(), sq_dist, labels);
         return;
     }
@@ -108,18 +120,34 @@ pub fn nearest_centers_on<F: Float>(
         .zip(labels.chunks_mut(CHUNK_ROWS))
         .zip(sq_dist.chunks_mut(CHUNK_ROWS))
     {
-        let args = PanelArgs {
-            x: xc,
-            d,
-            panels: centers.data(),
-            half_norms: centers.half_norms(),
-            state: &mut scratch.state[..lc.len() * 2 * nr],
-            best: dc,
-            labels: lc,
-        };
-        match path {
-            KernelPath::Avx2 => F::panel_block_avx2(args),
-            KernelPath::Portable => portable::panel_block(args),
+        if centers.layout() == Layout::Rows {
+            let args = DotArgs {
+                x: xc,
+                d,
+                centers: centers.data(),
+                half_norms: centers.half_norms(),
+                state: &mut scratch.state,
+                best: dc,
+                labels: lc,
+            };
+            match path {
+                KernelPath::Avx2 => F::dot_block_avx2(args),
+                KernelPath::Portable => portable::dot_block(args),
+            }
+        } else {
+            let args = PanelArgs {
+                x: xc,
+                d,
+                panels: centers.data(),
+                half_norms: centers.half_norms(),
+                state: &mut scratch.state[..lc.len() * 2 * nr],
+                best: dc,
+                labels: lc,
+            };
+            match path {
+                KernelPath::Avx2 => F::panel_block_avx2(args),
+                KernelPath::Portable => portable::panel_block(args),
+            }
         }
         for (s, &xn) in dc.iter_mut().zip(nc) {
             let v = xn + two * *s;

@@ -40,7 +40,8 @@ use super::lloyd::{center_shift, tile_rows, update_centers, Assignment, LloydWor
 use super::model::KMeansModel;
 use crate::data::Samples;
 use crate::distance::{
-    nearest_centers, row_sq_norms, tile_sq_distances, NearestScratch, PackedCenters, DIRECT_MAX_DIM,
+    add_weighted_row, nearest_centers, row_sq_norms, tile_sq_distances, KernelPath, NearestScratch,
+    PackedCenters, DIRECT_MAX_DIM,
 };
 use crate::float::Float;
 use crate::parallel::{leaf_range, n_leaves, LEAF_ROWS};
@@ -723,6 +724,7 @@ fn accumulate_tile<F: Float>(
     leaf: &mut Leaf<F>,
 ) {
     let d = pass.samples.n_features();
+    let path = KernelPath::detect();
     let (start, end) = (tile.start, tile.end);
     // Row order, as in Lloyd's pass: the sums come out bit-identical.
     for i in start..end {
@@ -732,12 +734,12 @@ fn accumulate_tile<F: Float>(
         leaf.sq_norms[j] += w * pass.x_norm[i] * pass.x_norm[i];
         leaf.weights[j] += w;
         leaf.counts[j] += 1;
-        for (s, v) in leaf.sums[j * d..(j + 1) * d]
-            .iter_mut()
-            .zip(pass.samples.row(i))
-        {
-            *s += w * v.to_f64_lossless();
-        }
+        add_weighted_row(
+            path,
+            &mut leaf.sums[j * d..(j + 1) * d],
+            w,
+            pass.samples.row(i),
+        );
     }
 }
 

@@ -139,9 +139,9 @@ pub fn lattice<F: Float>(n: usize, d: usize, side: usize, seed: u64) -> Array2<F
 pub fn exactness_suite<P: Pruning>() {
     let alg = P::ALGORITHM;
 
-    // Blobs on both distance paths (direct for d ≤ 8, GEMM above), both precisions,
-    // several leaves, random weights.
-    for &(n, d, k) in &[(5000, 2, 8), (4500, 20, 7), (2100, 9, 16)] {
+    // Blobs on every nearest-center kernel (direct for d ≤ 8, panels, and the dot kernel for
+    // few centers of large dimension), both precisions, several leaves, random weights.
+    for &(n, d, k) in &[(5000, 2, 8), (4500, 20, 7), (2100, 9, 16), (2100, 61, 5)] {
         let x64 = blobs::<f64>(n, d, k, 4.0, 0.0, n as u64);
         let x32 = blobs::<f32>(n, d, k, 4.0, 0.0, n as u64);
         let mut rng = Rng::new(7);
@@ -171,6 +171,8 @@ pub fn exactness_suite<P: Pruning>() {
     let far = blobs::<f32>(3000, 16, 6, 0.5, 300.0, 3);
     lockstep::<f32, P>(far.view(), None, &rows_as_centers(&far, 6, 1), 15, 2);
     let _ = same_fit(far.view(), None, &rows_as_centers(&far, 6, 1), alg, 60, 0.0);
+    let far = blobs::<f32>(2000, 50, 6, 0.5, 300.0, 4);
+    lockstep::<f32, P>(far.view(), None, &rows_as_centers(&far, 6, 1), 15, 2);
 
     // Lattices: exact ties between centers, duplicated points, points on centers.
     for &(d, side) in &[(2, 6), (12, 3)] {

@@ -380,7 +380,8 @@ mod tests {
 
     #[test]
     fn assignment_is_bit_identical_for_1_2_and_4_threads() {
-        for &(d, k) in &[(2, 8), (40, 37)] {
+        // The direct, panel and dot kernels.
+        for &(d, k) in &[(2, 8), (40, 37), (100, 10)] {
             let n = LEAF_ROWS * 3 + 17;
             let mut rng = Rng::new(d as u64);
             let x = Array2::from_shape_fn((n, d), |_| (rng.normal() * 3.0) as f32);

@@ -11,6 +11,17 @@ use std::arch::x86_64::*;
 
 use super::{reset_state, PanelArgs, MR, PANEL_BLOCK_BYTES};
 
+mod dot;
+
+pub(crate) use dot::{dot_block_f32, dot_block_f64};
+
+/// The portable loop of `simd::add_weighted_row`, compiled for AVX2: the compiler vectorises
+/// it across elements, which keeps each element's multiply and add as they are.
+#[target_feature(enable = "avx2")]
+pub(crate) fn add_weighted_row<F: crate::Float>(sums: &mut [f64], w: f64, x: &[F]) {
+    super::portable::add_weighted_row(sums, w, x);
+}
+
 macro_rules! panel_kernel {
     (
         $entry:ident, $micro:ident, $t:ty, $v:ty, $w:expr,

@@ -12,14 +12,20 @@
 //!   error, so a point whose two nearest centers are that close to equidistant may get a
 //!   different label on the two paths; every other point gets the same label.
 //!
-//! Limitations: the portable panel kernel is left to the compiler's auto-vectorisation and runs
-//! about 4–6× slower than the AVX2 one (measured by `benches/lloyd.rs`); there is no NEON or
-//! AVX-512 path yet. Both panel kernels pad `k` to a multiple of [`Lanes::PANEL`], so a small `k`
-//! that is not such a multiple wastes part of the work (`k = 10` in `f32`: 6 of 16 lanes).
+//! * The dot kernel (few centers of large dimension, see [`Layout`](super::packed::Layout)) sums
+//!   each `x·c` lane-wise along the dimension and then across lanes in a fixed order, with fused
+//!   multiply-adds on the AVX2 path only; the two paths relate as for the panel kernel.
+//!
+//! Limitations: the portable panel and dot kernels are left to the compiler's auto-vectorisation
+//! and run about 4–6× slower than the AVX2 ones (measured by `benches/lloyd.rs`); there is no
+//! NEON or AVX-512 path yet. The panel kernels pad `k` to a multiple of [`Lanes::PANEL`]; the
+//! packing sends the small `k` where that wastes most to the dot kernel instead.
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
 pub(crate) mod portable;
+
+use std::ops::Range;
 
 /// Which implementation of the nearest-center kernels runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +62,9 @@ impl KernelPath {
 /// Per-precision constants and entry points of the SIMD kernels; implemented for `f32` and
 /// `f64` only (a supertrait of [`Float`](crate::Float)).
 pub trait Lanes: Copy + 'static {
+    /// Values per 256-bit register (8 for `f32`, 4 for `f64`).
+    const WIDTH: usize;
+
     /// Centers per panel: two 256-bit registers (16 for `f32`, 8 for `f64`).
     const PANEL: usize;
 
@@ -65,6 +74,13 @@ pub trait Lanes: Copy + 'static {
     /// If the CPU lacks AVX2 or FMA, or on a shape mismatch.
     #[doc(hidden)]
     fn panel_block_avx2(args: PanelArgs<'_, Self>);
+
+    /// Runs the AVX2 dot kernel (see [`portable::dot_block`] for the contract).
+    ///
+    /// # Panics
+    /// If the CPU lacks AVX2 or FMA, or on a shape mismatch.
+    #[doc(hidden)]
+    fn dot_block_avx2(args: DotArgs<'_, Self>);
 
     /// Runs the AVX2 direct kernel (see `portable::direct_block` for the contract).
     ///
@@ -126,6 +142,133 @@ impl<F> PanelArgs<'_, F> {
     }
 }
 
+/// Arguments of a dot kernel: `m` rows of `x` (`m × d`) against `k` centers stored as rows
+/// zero-padded to `dp = d` rounded up to [`Lanes::WIDTH`], writing the best score `h_j − x·c_j`
+/// and its index `j` for each row.
+#[doc(hidden)]
+pub struct DotArgs<'a, F> {
+    /// Points, `m × d`, row-major.
+    pub x: &'a [F],
+    /// Dimension.
+    pub d: usize,
+    /// Centers, `k × dp`, row-major, zeros past `d`.
+    pub centers: &'a [F],
+    /// Half squared norms, length `k`.
+    pub half_norms: &'a [F],
+    /// Running sums of a block of rows: `k × WIDTH` values per row, at least one row's (blocks
+    /// have `DOT_BLOCK_ROWS` rows or as many as fit).
+    pub state: &'a mut [F],
+    /// Best score per row, length `m`.
+    pub best: &'a mut [F],
+    /// Index of the best center per row, length `m`.
+    pub labels: &'a mut [usize],
+}
+
+impl<F> DotArgs<'_, F> {
+    /// Checks the shape contract for registers of `width` values and returns `(m, k, dp)`.
+    ///
+    /// # Panics
+    /// On a shape mismatch.
+    pub(crate) fn check(&self, width: usize) -> (usize, usize, usize) {
+        let m = self.labels.len();
+        let k = self.half_norms.len();
+        let dp = self.d.next_multiple_of(width);
+        assert!(self.d > 0 && k > 0, "dot kernel: d and k must be positive");
+        assert_eq!(self.x.len(), m * self.d, "dot kernel: x must be m × d");
+        assert_eq!(
+            self.centers.len(),
+            k * dp,
+            "dot kernel: centers must be k × dp"
+        );
+        assert_eq!(self.best.len(), m, "dot kernel: best must have length m");
+        assert!(
+            self.state.len() >= k * width,
+            "dot kernel: state must hold k × WIDTH values"
+        );
+        (m, k, dp)
+    }
+}
+
+/// Rows per register block of the dot kernels.
+pub(crate) const DOT_ROWS: usize = 2;
+
+/// Most centers per register block of the dot kernels: `DOT_ROWS × DOT_CENTERS` accumulators,
+/// the rows' values and one center value fill fifteen of the sixteen AVX2 registers.
+pub(crate) const DOT_CENTERS: usize = 6;
+
+/// Rows per block of the AVX2 dot kernel (at most; fewer if its state holds fewer rows' sums).
+pub(crate) const DOT_BLOCK_ROWS: usize = 32;
+
+/// Rows ahead of the rows being read that the AVX2 dot kernel prefetches into L2 (two blocks;
+/// on W4 a few percent faster than one block, and far faster than none).
+pub(crate) const DOT_PREFETCH_ROWS: usize = 2 * DOT_BLOCK_ROWS;
+
+/// Bytes of centers in one chunk of the dimension in the AVX2 dot kernel: the chunk's centers
+/// stay in L1 while a block of rows passes.
+pub(crate) const DOT_CHUNK_BYTES: usize = 32 * 1024;
+
+/// Values of the dimension per chunk of the AVX2 dot kernel for `k` centers of `size` bytes:
+/// chunks of nearly equal length, multiples of the register width `w`.
+pub(crate) fn dot_chunk(k: usize, d: usize, w: usize, size: usize) -> usize {
+    let n = (k * d * size).div_ceil(DOT_CHUNK_BYTES).max(1);
+    d.div_ceil(n).next_multiple_of(w)
+}
+
+/// The dot kernels' blocks of centers: `k` cut into `⌈k / DOT_CENTERS⌉` consecutive ranges whose
+/// sizes differ by at most one (balanced, so that no block is left with too few accumulators to
+/// hide the latency of its fused multiply-adds). Computed once per call, iterated per row block.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CenterBlocks {
+    n: usize,
+    len: usize,
+    longer: usize,
+}
+
+impl CenterBlocks {
+    pub(crate) fn new(k: usize) -> Self {
+        let n = k.div_ceil(DOT_CENTERS);
+        CenterBlocks {
+            n,
+            len: k / n,
+            longer: k % n,
+        }
+    }
+
+    /// The blocks in increasing order; the last `k mod n` are one center longer.
+    pub(crate) fn iter(self) -> impl Iterator<Item = Range<usize>> {
+        let mut start = 0;
+        (0..self.n).map(move |b| {
+            let len = self.len + usize::from(b >= self.n - self.longer);
+            start += len;
+            start - len..start
+        })
+    }
+}
+
+/// `sums[t] += w · x[t]` in `f64` for every `t`: the center update's accumulation of a point
+/// into its cluster's sum, on `path`. Every path does the same multiply and add per element (no
+/// fused multiply-add), so the sums are bit-identical on every path.
+///
+/// # Panics
+/// If the lengths differ, or if `path` is not available on this CPU.
+pub fn add_weighted_row<F: crate::Float>(path: KernelPath, sums: &mut [f64], w: f64, x: &[F]) {
+    assert_eq!(sums.len(), x.len(), "add_weighted_row: lengths differ");
+    match path {
+        KernelPath::Portable => portable::add_weighted_row(sums, w, x),
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx2 => {
+            assert!(
+                path.is_available(),
+                "AVX2 path requested on a CPU without it"
+            );
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            unsafe { avx2::add_weighted_row(sums, w, x) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        KernelPath::Avx2 => panic!("AVX2 path requested on a CPU without it"),
+    }
+}
+
 /// Panels processed together for a block of rows: their bytes stay within this L2 budget.
 pub(crate) const PANEL_BLOCK_BYTES: usize = 512 * 1024;
 
@@ -170,9 +313,10 @@ pub(crate) fn reset_state<F: crate::Float>(state: &mut [F], nr: usize) {
 /// Implements [`Lanes`] for one precision: its panel width and its AVX2 entry points, which
 /// check the CPU before calling the `unsafe` kernels.
 macro_rules! impl_lanes {
-    ($t:ty, $panel:expr, $panel_block:ident, $direct_block:ident) => {
+    ($t:ty, $width:expr, $panel_block:ident, $dot_block:ident, $direct_block:ident) => {
         impl Lanes for $t {
-            const PANEL: usize = $panel;
+            const WIDTH: usize = $width;
+            const PANEL: usize = 2 * $width;
 
             fn panel_block_avx2(args: PanelArgs<'_, Self>) {
                 #[cfg(target_arch = "x86_64")]
@@ -183,6 +327,23 @@ macro_rules! impl_lanes {
                     );
                     // SAFETY: the CPU supports AVX2 and FMA (checked just above).
                     unsafe { avx2::$panel_block(args) }
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    let _ = args;
+                    panic!("AVX2 path requested on a CPU without it");
+                }
+            }
+
+            fn dot_block_avx2(args: DotArgs<'_, Self>) {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    assert!(
+                        KernelPath::Avx2.is_available(),
+                        "AVX2 path requested on a CPU without it"
+                    );
+                    // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+                    unsafe { avx2::$dot_block(args) }
                 }
                 #[cfg(not(target_arch = "x86_64"))]
                 {
@@ -216,5 +377,44 @@ macro_rules! impl_lanes {
     };
 }
 
-impl_lanes!(f32, 16, panel_block_f32, direct_block_f32);
-impl_lanes!(f64, 8, panel_block_f64, direct_block_f64);
+impl_lanes!(f32, 8, panel_block_f32, dot_block_f32, direct_block_f32);
+impl_lanes!(f64, 4, panel_block_f64, dot_block_f64, direct_block_f64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_rows_add_bit_identically_on_every_path() {
+        let x: Vec<f32> = (0..37).map(|t| (t as f32 * 0.37).sin() * 1e3).collect();
+        let mut want = vec![0.1f64; 37];
+        for (s, v) in want.iter_mut().zip(&x) {
+            *s += 0.3 * f64::from(*v);
+        }
+        for path in [KernelPath::Portable, KernelPath::Avx2] {
+            if path.is_available() {
+                let mut got = vec![0.1f64; 37];
+                add_weighted_row(path, &mut got, 0.3, &x);
+                assert_eq!(got, want, "{path:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn center_blocks_cover_k_in_balanced_order() {
+        for k in 1..=40 {
+            let blocks: Vec<Range<usize>> = CenterBlocks::new(k).iter().collect();
+            assert_eq!(blocks[0].start, 0);
+            assert_eq!(blocks.last().map(|b| b.end), Some(k));
+            for w in blocks.windows(2) {
+                assert_eq!(w[0].end, w[1].start);
+            }
+            let sizes: Vec<usize> = blocks.iter().map(|b| b.len()).collect();
+            let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(
+                *hi <= DOT_CENTERS && hi - lo <= 1 && *lo > 0,
+                "k{k}: {sizes:?}"
+            );
+        }
+    }
+}

@@ -1,6 +1,9 @@
 //! Plain-Rust kernels: the reference structure of the SIMD ones, on any CPU.
 
-use super::{reduce_lanes, reset_state, PanelArgs, MR, PANEL_BLOCK_BYTES};
+use super::{
+    reduce_lanes, reset_state, CenterBlocks, DotArgs, PanelArgs, DOT_CENTERS, DOT_ROWS, MR,
+    PANEL_BLOCK_BYTES,
+};
 use crate::float::Float;
 
 /// Points per group of the direct kernel (one or two SIMD registers once vectorised).
@@ -60,6 +63,114 @@ fn micro<F: Float>(x: &[F], d: usize, panel: &[F], hn: &[F], base: usize, state:
                 idx[l] = F::from_f64_round((base + l) as f64);
             }
         }
+    }
+}
+
+/// For each of the `m` rows of `x`: the center minimising `h_j − x·c_j` (ties to the lowest
+/// index) into `labels`, and that minimum into `best`.
+///
+/// `x·c` is summed lane-wise, lane `l` of `W = Lanes::WIDTH` collecting the `t ≡ l (mod W)` in
+/// increasing `t`, then across lanes as [`lane_sum`] does. Blocks of [`DOT_ROWS`] rows meet the
+/// centers in the blocks of `CenterBlocks`, in increasing order. (`state` is the AVX2 kernel's
+/// scratch; this one needs none.)
+///
+/// # Panics
+/// On a shape mismatch (see [`DotArgs`]).
+pub(crate) fn dot_block<F: Float>(a: DotArgs<'_, F>) {
+    match F::WIDTH {
+        8 => dot_block_w::<F, 8>(a),
+        4 => dot_block_w::<F, 4>(a),
+        w => unreachable!("dot kernel: no {w}-lane registers"),
+    }
+}
+
+/// [`dot_block`] with the lane count a compile-time constant, so the lane loops vectorise.
+fn dot_block_w<F: Float, const W: usize>(a: DotArgs<'_, F>) {
+    let (_, k, dp) = a.check(W);
+    let d = a.d;
+    a.best.fill(F::infinity());
+    a.labels.fill(0);
+    let blocks = CenterBlocks::new(k);
+    for ((x, best), labels) in
+        a.x.chunks(DOT_ROWS * d)
+            .zip(a.best.chunks_mut(DOT_ROWS))
+            .zip(a.labels.chunks_mut(DOT_ROWS))
+    {
+        for block in blocks.iter() {
+            let c = &a.centers[block.start * dp..block.end * dp];
+            let hn = &a.half_norms[block.clone()];
+            dot_micro::<F, W>(x, d, c, dp, hn, block.start, best, labels);
+        }
+    }
+}
+
+/// Up to [`DOT_ROWS`] rows against up to [`DOT_CENTERS`] centers (rows of `c`, stride `dp`,
+/// indices from `first`).
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn dot_micro<F: Float, const W: usize>(
+    x: &[F],
+    d: usize,
+    c: &[F],
+    dp: usize,
+    hn: &[F],
+    first: usize,
+    best: &mut [F],
+    labels: &mut [usize],
+) {
+    let mut acc = [[[F::zero(); W]; DOT_CENTERS]; DOT_ROWS];
+    for o in (0..dp).step_by(W) {
+        for (row, acc) in x.chunks_exact(d).zip(acc.iter_mut()) {
+            // Past `d`, zeros meet the centers' zero padding.
+            let mut xv = [F::zero(); W];
+            if o + W <= d {
+                xv.copy_from_slice(&row[o..o + W]);
+            } else {
+                xv[..d - o].copy_from_slice(&row[o..]);
+            }
+            for (cj, a) in c.chunks_exact(dp).zip(acc.iter_mut()) {
+                let cv = &cj[o..o + W];
+                for l in 0..W {
+                    a[l] += xv[l] * cv[l];
+                }
+            }
+        }
+    }
+
+    for ((acc, b), l) in acc.iter().zip(best.iter_mut()).zip(labels.iter_mut()) {
+        for (j, (a, &h)) in acc.iter().zip(hn).enumerate() {
+            let s = h - lane_sum(*a);
+            if s < *b {
+                *b = s;
+                *l = first + j;
+            }
+        }
+    }
+}
+
+/// `Σ_l v_l` in the order of the AVX2 horizontal sums: lanes `l` and `l + W/2` first, then
+/// neighbours pairwise (`((v_0 + v_4) + (v_1 + v_5)) + ((v_2 + v_6) + (v_3 + v_7))` for eight).
+fn lane_sum<F: Float, const W: usize>(v: [F; W]) -> F {
+    let h = W / 2;
+    let mut a = [F::zero(); W];
+    for l in 0..h {
+        a[l] = v[l] + v[l + h];
+    }
+    let mut n = h;
+    while n > 1 {
+        for l in 0..n / 2 {
+            a[l] = a[2 * l] + a[2 * l + 1];
+        }
+        n /= 2;
+    }
+    a[0]
+}
+
+/// See `simd::add_weighted_row`.
+#[inline(always)]
+pub(crate) fn add_weighted_row<F: Float>(sums: &mut [f64], w: f64, x: &[F]) {
+    for (s, v) in sums.iter_mut().zip(x) {
+        *s += w * v.to_f64_lossless();
     }
 }
 

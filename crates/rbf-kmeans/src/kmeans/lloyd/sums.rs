@@ -28,7 +28,7 @@
 //! update on `d = 2, k = 8` (which is bound by instruction throughput, not by those chains), and
 //! even hand-vectorised it would need about four times the row update's vector instructions.
 
-use crate::distance::KernelPath;
+use crate::distance::{add_weighted_row, KernelPath};
 use crate::float::Float;
 
 /// Running per-cluster totals over the points of one leaf.
@@ -130,7 +130,7 @@ impl ClusterSums {
             ($(($dim:literal, $row:literal))*) => {
                 match self.d {
                     $($dim => self.add_small::<F, G, $dim, $row>(path, x, weights, labels, dist),)*
-                    _ => self.add_plain(x, weights, labels, dist),
+                    _ => self.add_plain(path, x, weights, labels, dist),
                 }
             };
         }
@@ -143,6 +143,7 @@ impl ClusterSums {
     /// read-modify-write per total.
     pub fn add_plain<F: Float, G: Float>(
         &mut self,
+        path: KernelPath,
         x: &[F],
         weights: Option<&[f64]>,
         labels: &[usize],
@@ -154,9 +155,7 @@ impl ClusterSums {
         for (r, ((xi, &j), &dij)) in x.chunks_exact(d).zip(labels).zip(dist).enumerate() {
             let w = weights.map_or(1.0, |w| w[r]);
             let row = &mut self.rows[j * stride..(j + 1) * stride];
-            for (s, v) in row.iter_mut().zip(xi) {
-                *s += w * v.to_f64_lossless();
-            }
+            add_weighted_row(path, &mut row[..d], w, xi);
             row[d] += w;
             let wd = w * dij.to_f64_lossless();
             row[d + 1] += wd;
@@ -382,7 +381,7 @@ mod tests {
             let labels = labels(m, k, &mut rng);
 
             plain.add(&x, w, &labels, &dist);
-            reference.add_plain(&x, w, &labels, &dist);
+            reference.add_plain(KernelPath::Portable, &x, w, &labels, &dist);
             for (sums, &path) in on_paths.iter_mut().zip(&paths) {
                 sums.add_on(path, &x, w, &labels, &dist);
             }
