@@ -50,19 +50,21 @@ fn check_spread(m: &Matrix, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// `Σ_j (max_j − min_j)²`, the squared diagonal of the rows' bounding box, in `f64`.
+/// `Σ_j (max_j − min_j)²`, the squared diagonal of the rows' bounding box, in `f64`. One pass
+/// over the rows in memory order, keeping every column's extremes (a walk down each column of a
+/// row-major matrix would touch a new cache line per value).
 fn sq_diameter<T: Copy + Into<f64>>(a: &Array2<T>) -> f64 {
-    a.columns()
-        .into_iter()
-        .map(|column| {
-            let (lo, hi) = column
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-                    (lo.min(v.into()), hi.max(v.into()))
-                });
-            (hi - lo) * (hi - lo)
-        })
-        .sum()
+    let d = a.ncols();
+    let (mut lo, mut hi) = (vec![f64::INFINITY; d], vec![f64::NEG_INFINITY; d]);
+    for row in a.rows() {
+        for ((l, h), &v) in lo.iter_mut().zip(hi.iter_mut()).zip(row.iter()) {
+            // The values are finite (the reader rejects others), so plain comparisons do.
+            let v: f64 = v.into();
+            *l = if v < *l { v } else { *l };
+            *h = if v > *h { v } else { *h };
+        }
+    }
+    lo.iter().zip(&hi).map(|(l, h)| (h - l) * (h - l)).sum()
 }
 
 /// One number per row.

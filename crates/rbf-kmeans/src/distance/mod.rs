@@ -12,10 +12,12 @@
 
 use crate::float::Float;
 
+pub(crate) mod few;
 mod nearest;
 mod packed;
 pub mod simd;
 
+pub use few::{few_dots, few_dots_on};
 pub use nearest::{nearest_centers, nearest_centers_on, NearestScratch};
 pub use packed::{Layout, PackedCenters};
 pub use simd::{add_weighted_row, KernelPath, Lanes};

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use crate::data::Samples;
 #[cfg(doc)]
 use crate::distance::tile_sq_distances;
-use crate::distance::{row_sq_norms, sq_euclidean, DIRECT_MAX_DIM};
+use crate::distance::{few_dots, row_sq_norms, sq_euclidean, DIRECT_MAX_DIM};
 use crate::float::Float;
 use crate::parallel::{leaf_range, n_leaves, LEAF_ROWS};
 use crate::rng::Rng;
@@ -17,7 +17,7 @@ use crate::rng::Rng;
 /// candidate that leaves the smallest potential `Σ_i w_i D(x_i)²`.
 ///
 /// The `t` candidates are evaluated together: each leaf of rows computes a `t × m` block of
-/// squared distances (one small GEMM per leaf when `d > DIRECT_MAX_DIM`, the expanded form
+/// squared distances (inner products by [`few_dots`] when `d > DIRECT_MAX_DIM`, the expanded form
 /// completed in the same pass), so a step costs one pass over the data instead of `t`, and the
 /// per-candidate loops run over contiguous rows. A tile value
 /// within rounding of zero (`≤ 64 ε (‖x‖² + ‖c‖²)`) is recomputed with a direct sum, so a row
@@ -26,7 +26,7 @@ use crate::rng::Rng;
 /// per leaf and then in leaf order, so the result does not depend on the thread count; a draw
 /// scans the per-leaf sums, then one leaf.
 ///
-/// Costs `O(n·k·d·(2 + ln k))` flops in GEMM form and `n·(d + t)` words of memory.
+/// Costs `O(n·k·d·(2 + ln k))` flops and `n·(d + t)` words of memory.
 pub fn kmeans_plus_plus<F: Float>(samples: &Samples<'_, F>, k: usize, rng: &mut Rng) -> Vec<F> {
     let n = samples.n_samples();
     let d = samples.n_features();
@@ -178,9 +178,10 @@ impl<F: Float> Seeder<F> {
 }
 
 /// Squared distances from the `m` rows of `x` to the `t` candidates, candidate-major:
-/// `out[c·m + r] = ‖x_r − cand_c‖²`. For `d > DIRECT_MAX_DIM` one GEMM gives the dot products
-/// and the expanded form is completed in the same pass, a value within rounding of zero being
-/// recomputed exactly; otherwise a direct sum in `F`, as [`tile_sq_distances`] does.
+/// `out[c·m + r] = ‖x_r − cand_c‖²`. For `d > DIRECT_MAX_DIM` [`few_dots`] gives the dot
+/// products (a GEMM's packing costs more than the products, with so few candidates) and the
+/// expanded form is completed in the same pass, a value within rounding of zero being recomputed
+/// exactly; otherwise a direct sum in `F`, as [`tile_sq_distances`] does.
 fn leaf_distances<F: Float>(
     x: &[F],
     x_norms: &[F],
@@ -203,16 +204,19 @@ fn leaf_distances<F: Float>(
         }
         return;
     }
-    F::gemm_abt(out, cand, x, c_norms.len(), m, d);
+    let t = c_norms.len();
+    let mut dots = vec![F::zero(); m * t];
+    few_dots(x, cand, d, &mut dots);
     let two = F::one() + F::one();
     let slack = F::from_f64_round(64.0) * F::epsilon();
-    for ((c, row), &cn) in cand
+    for (ci, ((c, row), &cn)) in cand
         .chunks_exact(d)
         .zip(out.chunks_exact_mut(m))
         .zip(c_norms)
+        .enumerate()
     {
         for (r, (o, &xn)) in row.iter_mut().zip(x_norms).enumerate() {
-            let v = xn + cn - two * *o;
+            let v = xn + cn - two * dots[r * t + ci];
             *o = if v <= slack * (xn + cn) {
                 F::from_f64_round(sq_euclidean(&x[r * d..(r + 1) * d], c))
             } else {

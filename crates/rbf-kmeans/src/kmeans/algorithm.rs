@@ -148,9 +148,10 @@ impl KMeansValidParams {
                 n_distinct: distinct,
             });
         }
+        // A zero tolerance stays zero: no pass over the data for a variance it would not use.
         let tol = match p.tol_mode {
-            TolMode::Absolute => p.tol,
-            TolMode::Relative => p.tol * samples.mean_feature_variance(),
+            TolMode::Relative if p.tol > 0.0 => p.tol * samples.mean_feature_variance(),
+            _ => p.tol,
         };
         let root = Rng::new(p.seed);
 

@@ -82,6 +82,13 @@ pub trait Lanes: Copy + 'static {
     #[doc(hidden)]
     fn dot_block_avx2(args: DotArgs<'_, Self>);
 
+    /// Runs the AVX2 path of [`few_dots`](super::few_dots) (shapes checked by the caller).
+    ///
+    /// # Panics
+    /// If the CPU lacks AVX2.
+    #[doc(hidden)]
+    fn few_dots_avx2(x: &[Self], c: &[Self], d: usize, dots: &mut [Self]);
+
     /// Runs the AVX2 direct kernel (see `portable::direct_block` for the contract).
     ///
     /// # Panics
@@ -313,7 +320,7 @@ pub(crate) fn reset_state<F: crate::Float>(state: &mut [F], nr: usize) {
 /// Implements [`Lanes`] for one precision: its panel width and its AVX2 entry points, which
 /// check the CPU before calling the `unsafe` kernels.
 macro_rules! impl_lanes {
-    ($t:ty, $width:expr, $panel_block:ident, $dot_block:ident, $direct_block:ident) => {
+    ($t:ty, $width:expr, $panel_block:ident, $dot_block:ident, $direct_block:ident, $few_dots:ident) => {
         impl Lanes for $t {
             const WIDTH: usize = $width;
             const PANEL: usize = 2 * $width;
@@ -352,6 +359,23 @@ macro_rules! impl_lanes {
                 }
             }
 
+            fn few_dots_avx2(x: &[Self], c: &[Self], d: usize, dots: &mut [Self]) {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    assert!(
+                        KernelPath::Avx2.is_available(),
+                        "AVX2 path requested on a CPU without it"
+                    );
+                    // SAFETY: the CPU supports AVX2 (checked just above).
+                    unsafe { super::few::avx2::$few_dots(x, c, d, dots) }
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    let _ = (x, c, d, dots);
+                    panic!("AVX2 path requested on a CPU without it");
+                }
+            }
+
             fn direct_block_avx2<const D: usize>(
                 x: &[Self],
                 centers: &[Self],
@@ -377,8 +401,22 @@ macro_rules! impl_lanes {
     };
 }
 
-impl_lanes!(f32, 8, panel_block_f32, dot_block_f32, direct_block_f32);
-impl_lanes!(f64, 4, panel_block_f64, dot_block_f64, direct_block_f64);
+impl_lanes!(
+    f32,
+    8,
+    panel_block_f32,
+    dot_block_f32,
+    direct_block_f32,
+    few_dots_f32
+);
+impl_lanes!(
+    f64,
+    4,
+    panel_block_f64,
+    dot_block_f64,
+    direct_block_f64,
+    few_dots_f64
+);
 
 #[cfg(test)]
 mod tests {
