@@ -26,7 +26,8 @@
 //! cycle). [`ClusterSums::add_grouped`] sorts the tile's rows by label and adds all of a
 //! cluster's points to a strip of its sums held in registers, storing the strip once: the same
 //! additions per total in the same order, with one store per strip and cluster instead of one
-//! per point.
+//! per point. It pays when a tile holds several points per cluster; with fewer, the per-point
+//! loop runs.
 //!
 //! Another order-preserving variant keeps all `k` rows in registers and adds `−0.0` (the
 //! identity of IEEE addition: `a + (−0.0) = a` for every `a`) to every row but the point's own.
@@ -35,9 +36,7 @@
 //! update on `d = 2, k = 8` (which is bound by instruction throughput, not by those chains), and
 //! even hand-vectorised it would need about four times the row update's vector instructions.
 
-#[cfg(test)]
-use crate::distance::add_weighted_row;
-use crate::distance::KernelPath;
+use crate::distance::{add_weighted_row, KernelPath};
 use crate::float::Float;
 
 /// Running per-cluster totals over the points of one leaf.
@@ -147,7 +146,10 @@ impl ClusterSums {
             ($(($dim:literal, $row:literal))*) => {
                 match self.d {
                     $($dim => self.add_small::<F, G, $dim, $row>(path, x, weights, labels, dist),)*
-                    _ => self.add_grouped(path, x, weights, labels, dist),
+                    _ if m >= GROUPED_MIN_ROWS_PER_CLUSTER * self.counts.len() => {
+                        self.add_grouped(path, x, weights, labels, dist)
+                    }
+                    _ => self.add_plain(path, x, weights, labels, dist),
                 }
             };
         }
@@ -157,8 +159,8 @@ impl ClusterSums {
     }
 
     /// The reference loop for any `d`: the updates of [`ClusterSums`]'s formula, one scalar
-    /// read-modify-write per total (the tests hold every faster loop to it).
-    #[cfg(test)]
+    /// read-modify-write per total (the tests hold every faster loop to it). For `d > 16`, the
+    /// loop of tiles with few points per cluster.
     pub fn add_plain<F: Float, G: Float>(
         &mut self,
         path: KernelPath,
@@ -267,6 +269,12 @@ impl ClusterSums {
         }
     }
 }
+
+/// Least mean number of a tile's points per cluster for which [`ClusterSums::add`] groups them
+/// (`d > 16`): with fewer, sorting the tile and visiting every cluster's strips cost more than
+/// the stores they save (measured on W3, 384-row tiles and `k = 256`: 4% slower per iteration;
+/// on W2, 480 rows and `k = 64`, and W4, 62 rows and `k = 10`, grouping is 3% faster).
+const GROUPED_MIN_ROWS_PER_CLUSTER: usize = 4;
 
 /// Columns of one cluster's sums that [`ClusterSums::add_grouped`] keeps in registers: four
 /// AVX2 registers of `f64`.
@@ -509,6 +517,7 @@ mod tests {
             inertia: 0.0,
         };
         let mut on_paths = vec![ClusterSums::new(k, d); paths.len()];
+        let mut grouped = vec![ClusterSums::new(k, d); paths.len()];
         let mut reference = ClusterSums::new(k, d);
 
         // Several tiles, so that the totals carry from one call to the next.
@@ -528,11 +537,17 @@ mod tests {
             for (sums, &path) in on_paths.iter_mut().zip(&paths) {
                 sums.add_on(path, &x, w, &labels, &dist);
             }
+            for (sums, &path) in grouped.iter_mut().zip(&paths) {
+                sums.add_grouped(path, &x, w, &labels, &dist);
+            }
         }
         let what = format!("{} d{d} k{k} weighted {weighted}", F::NAME);
         plain.assert_same(&reference, &format!("{what} add_plain"));
         for (sums, path) in on_paths.iter().zip(&paths) {
             plain.assert_same(sums, &format!("{what} {path:?}"));
+        }
+        for (sums, path) in grouped.iter().zip(&paths) {
+            plain.assert_same(sums, &format!("{what} add_grouped {path:?}"));
         }
     }
 
