@@ -170,12 +170,27 @@ impl ClusterSums {
         dist: &[G],
     ) {
         let d = self.d;
+        self.add_in_point_order(weights, labels, dist, |sums, r, w| {
+            add_weighted_row(path, sums, w, &x[r * d..(r + 1) * d]);
+        });
+    }
+
+    /// For each point in order: `features(s_j, r, w_r)` (the feature sums of its cluster), then
+    /// its weight, `w δ` and count totals and the inertia.
+    fn add_in_point_order<G: Float>(
+        &mut self,
+        weights: Option<&[f64]>,
+        labels: &[usize],
+        dist: &[G],
+        mut features: impl FnMut(&mut [f64], usize, f64),
+    ) {
+        let d = self.d;
         let stride = d + 2;
         let mut inertia = self.inertia;
-        for (r, ((xi, &j), &dij)) in x.chunks_exact(d).zip(labels).zip(dist).enumerate() {
+        for (r, (&j, &dij)) in labels.iter().zip(dist).enumerate() {
             let w = weights.map_or(1.0, |w| w[r]);
             let row = &mut self.rows[j * stride..(j + 1) * stride];
-            add_weighted_row(path, &mut row[..d], w, xi);
+            features(&mut row[..d], r, w);
             row[d] += w;
             let wd = w * dij.to_f64_lossless();
             row[d + 1] += wd;
@@ -224,17 +239,7 @@ impl ClusterSums {
                 add_cluster_columns(path, sums, x, d, rows, weights);
             }
         }
-        let mut inertia = self.inertia;
-        for (r, (&j, &dij)) in labels.iter().zip(dist).enumerate() {
-            let w = weights.map_or(1.0, |w| w[r]);
-            let row = &mut self.rows[j * stride..(j + 1) * stride];
-            row[d] += w;
-            let wd = w * dij.to_f64_lossless();
-            row[d + 1] += wd;
-            self.counts[j] += 1;
-            inertia += wd;
-        }
-        self.inertia = inertia;
+        self.add_in_point_order(weights, labels, dist, |_, _, _| {});
     }
 
     /// The loop for a compile-time `D` and row length `R = D + 2`, with the AVX2 instructions
