@@ -200,8 +200,8 @@ impl ClusterSums {
         self.inertia = inertia;
     }
 
-    /// The update for `d > 16`, with the same additions in the same order as
-    /// `add_plain` but far fewer stores: the tile's rows are sorted by label
+    /// The update for `d > 16` and tiles with several points per cluster: the same additions in
+    /// the same order as `add_plain`, with far fewer stores. The tile's rows are sorted by label
     /// (stably), and for each cluster a strip of [`GROUP_COLUMNS`] of its sums stays in registers
     /// while all of the tile's points of that cluster are added to it, in point order. Every
     /// total still sees its additions in point order; only the interleaving across totals, which
