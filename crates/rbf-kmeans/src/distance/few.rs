@@ -12,8 +12,8 @@
 use super::simd::KernelPath;
 use crate::float::Float;
 
-/// `dots[r·t + j] = x_r · c_j` for the `m` rows of `x` (`m × d`) and the `t` rows of `c`
-/// (`t × d`), with `t = dots.len() / m`.
+/// `dots[j·m + r] = x_r · c_j` (candidate-major) for the `m` rows of `x` (`m × d`) and the `t`
+/// rows of `c` (`t × d`).
 ///
 /// Each product is summed in `W = F::WIDTH` lanes (lane `l` takes the values at `t ≡ l (mod W)`
 /// of the first `W·⌊d/W⌋`, in increasing `t`, with a multiply and an add), the lanes are folded
@@ -42,9 +42,9 @@ pub fn few_dots_on<F: Float>(path: KernelPath, x: &[F], c: &[F], d: usize, dots:
         return;
     }
     let _ = path;
-    for (row, out) in x.chunks_exact(d).zip(dots.chunks_exact_mut(t)) {
-        for (cj, o) in c.chunks_exact(d).zip(out.iter_mut()) {
-            *o = portable_dot(row, cj);
+    for (r, row) in x.chunks_exact(d).enumerate() {
+        for (j, cj) in c.chunks_exact(d).enumerate() {
+            dots[j * m + r] = portable_dot(row, cj);
         }
     }
 }
@@ -91,34 +91,43 @@ pub(crate) mod avx2 {
             #[target_feature(enable = "avx2")]
             pub(crate) unsafe fn $name(x: &[$t], c: &[$t], d: usize, dots: &mut [$t]) {
                 let t = c.len() / d;
-                for (row, out) in x.chunks_exact(d).zip(dots.chunks_exact_mut(t)) {
+                let m = x.len() / d;
+                for (r, row) in x.chunks_exact(d).enumerate() {
                     let mut j = 0;
                     while j < t {
-                        let (cj, oj) = (&c[j * d..], &mut out[j..]);
+                        let (cj, oj) = (&c[j * d..], &mut dots[j * m + r..]);
                         // SAFETY: AVX2 is enabled here; `cj` holds `t − j` rows of `d`.
                         j += unsafe {
                             match t - j {
-                                1 => $group::<1>(row, cj, oj),
-                                2 => $group::<2>(row, cj, oj),
-                                3 => $group::<3>(row, cj, oj),
-                                _ => $group::<4>(row, cj, oj),
+                                1 => $group::<1>(row, cj, oj, m),
+                                2 => $group::<2>(row, cj, oj, m),
+                                3 => $group::<3>(row, cj, oj, m),
+                                _ => $group::<4>(row, cj, oj, m),
                             }
                         };
                     }
                 }
             }
 
-            /// `out[j] = row · c_j` for the first `J` rows of `c` (stride `row.len()`);
+            /// `out[j·m] = row · c_j` for the first `J` rows of `c` (stride `row.len()`);
             /// returns `J`.
             ///
             /// # Safety
             /// AVX2; `c` must hold at least `J` rows.
             #[target_feature(enable = "avx2")]
             #[inline]
-            unsafe fn $group<const J: usize>(row: &[$t], c: &[$t], out: &mut [$t]) -> usize {
+            unsafe fn $group<const J: usize>(
+                row: &[$t],
+                c: &[$t],
+                out: &mut [$t],
+                m: usize,
+            ) -> usize {
                 const W: usize = $w;
                 let d = row.len();
-                assert!(c.len() >= J * d && out.len() >= J, "few_dots: group shape");
+                assert!(
+                    c.len() >= J * d && out.len() > (J - 1) * m,
+                    "few_dots: group shape"
+                );
                 let full = d - d % W;
                 let mut acc = [$zero(); J];
                 let mut i = 0;
@@ -137,7 +146,7 @@ pub(crate) mod avx2 {
                     for (xv, cv) in row[full..].iter().zip(&c[j * d + full..(j + 1) * d]) {
                         s += *xv * *cv;
                     }
-                    out[j] = s;
+                    out[j * m] = s;
                 }
                 J
             }
@@ -188,10 +197,11 @@ mod tests {
     use super::*;
     use crate::rng::Rng;
 
+    /// Candidate-major, as `few_dots` writes them.
     fn naive(x: &[f64], c: &[f64], d: usize) -> Vec<f64> {
         let mut out = Vec::new();
-        for row in x.chunks_exact(d) {
-            for cr in c.chunks_exact(d) {
+        for cr in c.chunks_exact(d) {
+            for row in x.chunks_exact(d) {
                 out.push(row.iter().zip(cr).map(|(a, b)| a * b).sum());
             }
         }

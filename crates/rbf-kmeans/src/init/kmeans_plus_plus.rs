@@ -204,19 +204,16 @@ fn leaf_distances<F: Float>(
         }
         return;
     }
-    let t = c_norms.len();
-    let mut dots = vec![F::zero(); m * t];
-    few_dots(x, cand, d, &mut dots);
+    few_dots(x, cand, d, out);
     let two = F::one() + F::one();
     let slack = F::from_f64_round(64.0) * F::epsilon();
-    for (ci, ((c, row), &cn)) in cand
+    for ((c, row), &cn) in cand
         .chunks_exact(d)
         .zip(out.chunks_exact_mut(m))
         .zip(c_norms)
-        .enumerate()
     {
         for (r, (o, &xn)) in row.iter_mut().zip(x_norms).enumerate() {
-            let v = xn + cn - two * dots[r * t + ci];
+            let v = xn + cn - two * *o;
             *o = if v <= slack * (xn + cn) {
                 F::from_f64_round(sq_euclidean(&x[r * d..(r + 1) * d], c))
             } else {
