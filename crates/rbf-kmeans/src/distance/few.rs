@@ -3,9 +3,9 @@
 //!
 //! A general GEMM packs its operands for large blocks on both sides; with only a few rows on one
 //! side, the packing and the padding of its micro-kernel cost more than the products. Here each
-//! point is read once, straight from the data, and meets up to [`GROUP`] candidates at a time:
-//! one accumulator of [`LANES`] values per candidate, lanes along the dimension, summed across
-//! lanes in a fixed order at the end. The same code is compiled twice, plain and with AVX2
+//! point is read once, straight from the data, and meets up to four candidates at a time: one
+//! accumulator of one register per candidate, lanes along the dimension, summed across lanes in
+//! a fixed order at the end. The same code is compiled twice, plain and with AVX2
 //! enabled (chosen at run time as the nearest-center kernels are), and performs the same
 //! operations in the same order on both, so the results are bit-identical.
 
