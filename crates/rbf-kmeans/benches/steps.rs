@@ -8,7 +8,8 @@
 //! Two temperatures: `σ = d`, the harness's NumPy soft step (about the within-cluster squared
 //! distance, where every map is dense), and `σ = 1`, where entmax-1.5 and sparsemax are sparse.
 //! `STEPS_ITERS` and `STEPS_REPEATS` override the iteration and repeat counts, `STEPS_MAP` (a
-//! map name) runs one map only.
+//! map name) runs one map only and
+//! `STEPS_WORKLOAD` (a workload name) one workload only, `STEPS_SIGMA` one temperature only.
 //!
 //! Each contestant runs `1` and `1 + ITERS` iterations from the same centers; the difference
 //! divided by `ITERS` is the marginal cost of an iteration, so set-up cancels out.
@@ -88,9 +89,19 @@ fn main() {
         .into_iter()
         .filter(|m| only.as_deref().is_none_or(|o| o == m.name()))
         .collect();
+    let only_workload = std::env::var("STEPS_WORKLOAD").ok();
     for &(name, n, d, k) in workloads {
+        if only_workload.as_deref().is_some_and(|w| w != name) {
+            continue;
+        }
         let (x, init) = blobs(n, d, k, 1);
-        let sigmas = [d as f64, 1.0];
+        let sigmas: Vec<f64> = match std::env::var("STEPS_SIGMA")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            Some(sigma) => vec![sigma],
+            None => vec![d as f64, 1.0],
+        };
         let mut lloyd = Vec::new();
         let mut soft: Vec<Vec<f64>> = vec![Vec::new(); maps.len() * sigmas.len()];
         for _ in 0..repeats {

@@ -14,7 +14,10 @@
 //!   is set to `0`, before and after normalisation: subnormal arithmetic costs about a hundred
 //!   times more, and what is dropped is below `K · 2⁻¹²⁶` of a row's unit mass (the partition is
 //!   at least `1`), far under the resolution of any sum the pass forms. The entropy uses
-//!   the identity `H(r) = ln Z + Σ_k r_k (d_k − d_min)/σ`, with no logarithm per entry.
+//!   the identity `H(r) = ln Z + Σ_k r_k (d_k − d_min)/σ`, with no logarithm per entry, and the
+//!   loss is `Σ_k e_k d_k / Z`. On a processor with AVX2 and FMA, `f32` tiles run the kernel of
+//!   [`avx2`] instead (fused multiply-adds, block sums in `f32`; see there for its error bound),
+//!   which agrees with the portable body to within a few ulp.
 //! - entmax-1.5 and sparsemax find `τ` without sorting: on the candidates (`y_k > −1`), Newton's
 //!   method on the convex, decreasing `g(τ) = Σ_k [y_k − τ]_+^p − 1` from `τ = −1`, where
 //!   `g ≥ 0`, approaches the root from below and so only ever drops entries outside the
@@ -23,10 +26,17 @@
 //!   characterises the unique root. When it is not, the root also lies above the smallest kept
 //!   `y` whenever the closed form does, so each step drops at least one entry. For sparsemax
 //!   (`p = 1`) the closed form alone is Michelot's algorithm. A row where rounding stalls the
-//!   iteration falls back to the exact sort-based solver.
+//!   iteration falls back to the exact sort-based solver. A row with few entries near its
+//!   minimum gathers its candidates and iterates on them; a row with many (a dense row, at a
+//!   temperature near the spread of its distances) iterates on the whole row with masks
+//!   instead, since the entries dropped so far are exactly those at or below the current `τ`:
+//!   one branch-free pass per step, in AVX2 when the processor has it.
 //! - every other map solves its rows one by one with the per-row solver.
 
 use std::any::TypeId;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 
 use super::fastexp::{exp_f32, exp_f64};
 use super::{support, Map};
@@ -103,15 +113,56 @@ impl Map {
                 }
             }
             Map::Entmax15 | Map::Sparsemax => {
-                for ((row, out), st) in dist.chunks_exact(k).zip(r.chunks_exact_mut(k)).zip(stats) {
-                    *st = self.threshold_row(row, sigma, diagnostics, out, scratch);
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the processor supports AVX2, checked just above.
+                    unsafe {
+                        self.threshold_rows_avx2(dist, k, sigma, diagnostics, r, stats, scratch)
+                    };
+                    return;
                 }
+                self.threshold_rows(dist, k, sigma, diagnostics, r, stats, scratch);
             }
             _ => {
                 for ((row, out), st) in dist.chunks_exact(k).zip(r.chunks_exact_mut(k)).zip(stats) {
                     *st = self.generic_row(row, sigma, diagnostics, out, scratch);
                 }
             }
+        }
+    }
+
+    /// [`Map::threshold_rows`] compiled for AVX2: the same code, vectorised wider.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn threshold_rows_avx2<F: Float>(
+        &self,
+        dist: &[F],
+        k: usize,
+        sigma: f64,
+        diagnostics: bool,
+        r: &mut [F],
+        stats: &mut [RowStats],
+        scratch: &mut RowScratch<F>,
+    ) {
+        self.threshold_rows(dist, k, sigma, diagnostics, r, stats, scratch);
+    }
+
+    /// Entmax-1.5 or sparsemax of every row of a tile.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn threshold_rows<F: Float>(
+        &self,
+        dist: &[F],
+        k: usize,
+        sigma: f64,
+        diagnostics: bool,
+        r: &mut [F],
+        stats: &mut [RowStats],
+        scratch: &mut RowScratch<F>,
+    ) {
+        for ((row, out), st) in dist.chunks_exact(k).zip(r.chunks_exact_mut(k)).zip(stats) {
+            *st = self.threshold_row(row, sigma, diagnostics, out, scratch);
         }
     }
 
@@ -144,8 +195,141 @@ impl Map {
         st
     }
 
-    /// Entmax-1.5 or sparsemax of one row, without sorting.
+    /// Entmax-1.5 or sparsemax of one row, without sorting: over the whole row
+    /// ([`Map::threshold_row_dense`]) when many entries may be in the support (see
+    /// [`DENSE_MIN_CANDIDATES`]), else on the candidates alone.
+    #[inline(always)]
     fn threshold_row<F: Float>(
+        &self,
+        row: &[F],
+        sigma: f64,
+        diagnostics: bool,
+        out: &mut [F],
+        scratch: &mut RowScratch<F>,
+    ) -> RowStats {
+        let sparsemax = matches!(self, Map::Sparsemax);
+        let width = if sparsemax { sigma } else { 2.0 * sigma };
+        let inv_width = 1.0 / width;
+        if inv_width.is_finite() {
+            let d_min = lane_min(row).to_f64_lossless();
+            // Entries within one width of the minimum: a superset of the candidates.
+            let near = row
+                .iter()
+                .filter(|d| d.to_f64_lossless() - d_min < width)
+                .count();
+            if near > DENSE_MIN_CANDIDATES && near * DENSE_MIN_SHARE > row.len() {
+                let ys = &mut scratch.ys;
+                ys.clear();
+                ys.extend(
+                    row.iter()
+                        .map(|d| (d_min - d.to_f64_lossless()) * inv_width),
+                );
+                let tau = if sparsemax {
+                    threshold_masked::<1>(ys)
+                } else {
+                    threshold_masked::<2>(ys)
+                };
+                if let Some(tau) = tau {
+                    return self.threshold_row_dense(
+                        row,
+                        d_min,
+                        tau,
+                        sigma,
+                        diagnostics,
+                        out,
+                        scratch,
+                    );
+                }
+            }
+        }
+        self.threshold_row_sparse(row, sigma, diagnostics, out, scratch)
+    }
+
+    /// The weights of a row from its threshold `τ`, over every entry: `[y_k − τ]_+^p`
+    /// normalised, with `y_k` in `scratch.ys`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn threshold_row_dense<F: Float>(
+        &self,
+        row: &[F],
+        d_min: f64,
+        tau: f64,
+        sigma: f64,
+        diagnostics: bool,
+        out: &mut [F],
+        scratch: &mut RowScratch<F>,
+    ) -> RowStats {
+        let sparsemax = matches!(self, Map::Sparsemax);
+        let (ys, vals) = (&scratch.ys, &mut scratch.vals);
+        vals.clear();
+        // `max` drops a NaN `y`: such an entry is no candidate, as on the sparse path.
+        vals.extend(ys.iter().map(|&y| {
+            let t = (y - tau).max(0.0);
+            if sparsemax {
+                t
+            } else {
+                t * t
+            }
+        }));
+        let norm = lane_sum(vals);
+        let inv_norm = if norm > 0.0 { 1.0 / norm } else { 1.0 };
+        let mut loss = [0.0f64; 4];
+        let mut nnz = [0usize; 4];
+        let mut oc = out.chunks_exact_mut(4);
+        let mut pc = vals.chunks_exact_mut(4);
+        let mut dc = row.chunks_exact(4);
+        let mut lane = |l: usize, o: &mut F, p: &mut f64, d: F| {
+            *p *= inv_norm;
+            let r = F::from_f64_round(*p);
+            *o = r;
+            let nonzero = r != F::zero();
+            nnz[l] += nonzero as usize;
+            // Off the support `d` may be infinite: it adds nothing.
+            loss[l] += if nonzero {
+                r.to_f64_lossless() * d.to_f64_lossless()
+            } else {
+                0.0
+            };
+        };
+        for ((o4, p4), d4) in (&mut oc).zip(&mut pc).zip(&mut dc) {
+            for l in 0..4 {
+                lane(l, &mut o4[l], &mut p4[l], d4[l]);
+            }
+        }
+        for (l, ((o, p), &d)) in oc
+            .into_remainder()
+            .iter_mut()
+            .zip(pc.into_remainder())
+            .zip(dc.remainder())
+            .enumerate()
+        {
+            lane(l, o, p, d);
+        }
+        let mut st = RowStats {
+            loss: (loss[0] + loss[1]) + (loss[2] + loss[3]),
+            nnz: nnz.iter().sum(),
+            ..RowStats::default()
+        };
+        if diagnostics {
+            let (mut excess, mut omega_sum) = (0.0, 0.0);
+            for ((&p, o), d) in vals.iter().zip(out.iter()).zip(row) {
+                if p > 0.0 {
+                    let r = o.to_f64_lossless();
+                    if r > 0.0 {
+                        st.entropy -= r * r.ln();
+                    }
+                    excess += p * (d.to_f64_lossless() - d_min);
+                    omega_sum += if sparsemax { p * p } else { p * p.sqrt() };
+                }
+            }
+            st.soft_min = d_min + excess + sigma * omega(sparsemax, omega_sum);
+        }
+        st
+    }
+
+    /// Entmax-1.5 or sparsemax of one row on its candidates alone, without sorting.
+    #[inline(always)]
+    fn threshold_row_sparse<F: Float>(
         &self,
         row: &[F],
         sigma: f64,
@@ -164,16 +348,23 @@ impl Map {
         ys.clear();
         // A product with `1/width` instead of a division, unless `1/width` overflows.
         let inv_width = 1.0 / width;
-        for (j, d) in row.iter().enumerate() {
-            let excess = d.to_f64_lossless() - d_min;
-            if excess < width {
+        for (block, chunk) in row.chunks(32).enumerate() {
+            // A bit per entry with `d − d_min < width`, built without branches.
+            let mut near = 0u32;
+            for (offset, d) in chunk.iter().enumerate() {
+                near |= u32::from(d.to_f64_lossless() - d_min < width) << offset;
+            }
+            while near != 0 {
+                let offset = near.trailing_zeros() as usize;
+                near &= near - 1;
+                let d = chunk[offset].to_f64_lossless();
                 let y = if inv_width.is_finite() {
-                    -(excess * inv_width)
+                    -((d - d_min) * inv_width)
                 } else {
-                    support::scaled_logit(d.to_f64_lossless(), d_min, width)
+                    support::scaled_logit(d, d_min, width)
                 };
                 if y > -1.0 {
-                    idx.push(j);
+                    idx.push(block * 32 + offset);
                     ys.push(y);
                 }
             }
@@ -227,16 +418,193 @@ impl Map {
             }
         }
         if diagnostics {
-            // Ω of sparsemax `(Σ r² − 1)/2`, of entmax-1.5 `(Σ r^{3/2} − 1)/0.75`.
-            let omega = if sparsemax {
-                (omega_sum - 1.0) / 2.0
-            } else {
-                (omega_sum - 1.0) / 0.75
-            };
-            st.soft_min = d_min + excess + sigma * omega;
+            st.soft_min = d_min + excess + sigma * omega(sparsemax, omega_sum);
         }
         st
     }
+}
+
+/// Rows with more than this many entries within one width of their minimum, and more than a
+/// `1/DENSE_MIN_SHARE` share of the row, are solved on the whole row with masks
+/// ([`threshold_masked`]); other rows on their candidates gathered ([`threshold_newton`]).
+const DENSE_MIN_CANDIDATES: usize = 8;
+
+/// See [`DENSE_MIN_CANDIDATES`].
+const DENSE_MIN_SHARE: usize = 4;
+
+/// `Ω(r)` from `Σ r²` (sparsemax: `(Σ r² − 1)/2`) or `Σ r^{3/2}` (entmax-1.5:
+/// `(Σ r^{3/2} − 1)/0.75`).
+fn omega(sparsemax: bool, omega_sum: f64) -> f64 {
+    if sparsemax {
+        (omega_sum - 1.0) / 2.0
+    } else {
+        (omega_sum - 1.0) / 0.75
+    }
+}
+
+/// Over the entries of a row kept at a threshold `τ` (`y > τ`, `t = y − τ`): their number `s`,
+/// `a1 = Σ t`, `a2 = Σ t²` and smallest `y`; over the dropped ones (`y ≤ τ`), the largest `y`,
+/// at least `−1` (non-candidates are `≤ −1`). NaN entries are neither.
+#[derive(Clone, Copy, Debug)]
+struct KeptSums {
+    s: f64,
+    a1: f64,
+    a2: f64,
+    min_y: f64,
+    max_out: f64,
+}
+
+impl KeptSums {
+    /// Combines four lanes of each sum, in a fixed order.
+    #[inline(always)]
+    fn from_lanes(cnt: [f64; 4], s1: [f64; 4], s2: [f64; 4], lo: [f64; 4], hi: [f64; 4]) -> Self {
+        KeptSums {
+            s: (cnt[0] + cnt[1]) + (cnt[2] + cnt[3]),
+            a1: (s1[0] + s1[1]) + (s1[2] + s1[3]),
+            a2: (s2[0] + s2[1]) + (s2[2] + s2[3]),
+            min_y: lo[0].min(lo[1]).min(lo[2].min(lo[3])),
+            max_out: hi[0].max(hi[1]).max(hi[2].max(hi[3])),
+        }
+    }
+
+    /// Adds one entry.
+    #[inline(always)]
+    fn add(&mut self, y: f64, tau: f64) {
+        if y > tau {
+            let t = y - tau;
+            self.s += 1.0;
+            self.a1 += t;
+            self.a2 += t * t;
+            self.min_y = self.min_y.min(y);
+        } else if y <= tau {
+            self.max_out = self.max_out.max(y);
+        }
+    }
+}
+
+/// [`KeptSums`] of a row at `τ`: the AVX2 pass when the processor has it, else four lanes.
+#[inline(always)]
+fn kept_sums(ys: &[f64], tau: f64) -> KeptSums {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the processor supports AVX2 and FMA, checked just above.
+        return unsafe { avx2::threshold_pass(ys, tau) };
+    }
+    kept_sums_portable(ys, tau)
+}
+
+/// [`KeptSums`] of a row at `τ` in four lanes of portable code.
+#[inline(always)]
+fn kept_sums_portable(ys: &[f64], tau: f64) -> KeptSums {
+    let empty = KeptSums {
+        s: 0.0,
+        a1: 0.0,
+        a2: 0.0,
+        min_y: f64::INFINITY,
+        max_out: -1.0,
+    };
+    let mut lanes = [empty; 4];
+    let chunks = ys.chunks_exact(4);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for (lane, &y) in lanes.iter_mut().zip(c) {
+            lane.add(y, tau);
+        }
+    }
+    for (lane, &y) in lanes.iter_mut().zip(tail) {
+        lane.add(y, tau);
+    }
+    let [a, b, c, d] = lanes;
+    KeptSums::from_lanes(
+        [a.s, b.s, c.s, d.s],
+        [a.a1, b.a1, c.a1, d.a1],
+        [a.a2, b.a2, c.a2, d.a2],
+        [a.min_y, b.min_y, c.min_y, d.min_y],
+        [a.max_out, b.max_out, c.max_out, d.max_out],
+    )
+}
+
+/// What one step of the threshold iteration decided.
+enum Step {
+    /// The closed-form threshold of the kept set is consistent with it: the root.
+    Done(f64),
+    /// Not consistent: the next, larger lower bound of the root.
+    Next(f64),
+    /// Rounding stalled the iteration (the caller then sorts).
+    Stalled,
+}
+
+/// One step of the threshold iteration from `τ`, given over the kept entries (`y > τ`) their
+/// number `s`, `a1 = Σ (y − τ)`, `a2 = Σ (y − τ)²` and their smallest `y`, and the largest `y`
+/// of the dropped ones (`max_out`, at least `−1`).
+#[inline(always)]
+fn threshold_step<const P: u32>(
+    tau: f64,
+    s: f64,
+    a1: f64,
+    a2: f64,
+    min_y: f64,
+    max_out: f64,
+) -> Step {
+    // The closed-form threshold of the current set, as an offset from `τ`.
+    let closed = if P == 1 {
+        tau + (a1 - 1.0) / s
+    } else {
+        let mean = a1 / s;
+        let m2 = (a2 - a1 * mean).max(0.0);
+        tau + mean - ((1.0 - m2) / s).max(0.0).sqrt()
+    };
+    if min_y > closed && max_out <= closed {
+        return Step::Done(closed);
+    }
+
+    // Not consistent, so the root lies above `τ`: step to the larger of two lower bounds of
+    // it. Newton's step from below (`g(τ) = Σ t^P − 1 ≥ 0` here; for `P = 1` it is
+    // Michelot's step, the closed form itself), and the smallest kept `y`: if the closed
+    // form overshoots it, `g` is still positive there (it equals the convex `Σ_S (y − τ)^P − 1`
+    // on this piece, decreasing up to the closed form). So each step drops an entry.
+    let newton = if P == 1 {
+        closed
+    } else {
+        tau + (a2 - 1.0) / (2.0 * a1)
+    };
+    let next = if closed > min_y {
+        newton.max(min_y)
+    } else {
+        newton
+    };
+    if next.partial_cmp(&tau) != Some(std::cmp::Ordering::Greater) {
+        return Step::Stalled;
+    }
+    Step::Next(next)
+}
+
+/// [`threshold_newton`] on a whole row of logits `y ≤ 0` (largest `0`) without gathering the
+/// candidates: the entries it has dropped are exactly those with `y ≤ τ` for its current `τ`,
+/// so each step is one masked pass over the row. Same steps, same result up to the order of
+/// the sums; NaN entries are never kept, as on the gathered path.
+#[inline(always)]
+fn threshold_masked<const P: u32>(ys: &[f64]) -> Option<f64> {
+    let mut tau = -1.0f64;
+    for _ in 0..=ys.len() {
+        let sums = kept_sums(ys, tau);
+        let KeptSums {
+            s,
+            a1,
+            a2,
+            min_y,
+            max_out,
+        } = sums;
+        if s == 0.0 {
+            return None;
+        }
+        match threshold_step::<P>(tau, s, a1, a2, min_y, max_out) {
+            Step::Done(closed) => return Some(closed),
+            Step::Next(next) => tau = next,
+            Step::Stalled => return None,
+        }
+    }
+    None
 }
 
 /// The threshold of `Σ_k [y_k − τ]_+^P = 1` (`P = 1` sparsemax, `P = 2` entmax-1.5) on
@@ -271,38 +639,11 @@ fn threshold_newton<const P: u32>(idx: &mut Vec<usize>, ys: &mut Vec<f64>) -> Op
         let a2 = (s2[0] + s2[1]) + (s2[2] + s2[3]);
         let min_y = lo[0].min(lo[1]).min(lo[2].min(lo[3]));
         let s = ys.len() as f64;
-
-        // The closed-form threshold of the current set, as an offset from `τ`.
-        let closed = if P == 1 {
-            tau + (a1 - 1.0) / s
-        } else {
-            let mean = a1 / s;
-            let m2 = (a2 - a1 * mean).max(0.0);
-            tau + mean - ((1.0 - m2) / s).max(0.0).sqrt()
+        tau = match threshold_step::<P>(tau, s, a1, a2, min_y, max_out) {
+            Step::Done(closed) => return Some(closed),
+            Step::Next(next) => next,
+            Step::Stalled => return None,
         };
-        if min_y > closed && max_out <= closed {
-            return Some(closed);
-        }
-
-        // Not consistent, so the root lies above `τ`: step to the larger of two lower bounds of
-        // it. Newton's step from below (`g(τ) = Σ t^P − 1 ≥ 0` here; for `P = 1` it is
-        // Michelot's step, the closed form itself), and the smallest kept `y`: if the closed
-        // form overshoots it, `g` is still positive there (it equals the convex `Σ_S (y − τ)^P − 1`
-        // on this piece, decreasing up to the closed form). So each step drops an entry.
-        let newton = if P == 1 {
-            closed
-        } else {
-            tau + (a2 - 1.0) / (2.0 * a1)
-        };
-        let next = if closed > min_y {
-            newton.max(min_y)
-        } else {
-            newton
-        };
-        if next.partial_cmp(&tau) != Some(std::cmp::Ordering::Greater) {
-            return None;
-        }
-        tau = next;
         let mut kept = 0;
         for j in 0..ys.len() {
             let y = ys[j];
@@ -392,60 +733,122 @@ macro_rules! softmax_rows {
             let inv = (1.0 / sigma).min(<$t>::MAX as f64) as $t;
             for ((row, out), st) in dist.chunks_exact(k).zip(r.chunks_exact_mut(k)).zip(stats) {
                 let d_min = lane_min(row);
-                // Weights below the smallest normal number are flushed to zero (see the module
-                // docs): subnormal arithmetic is slower by two orders of magnitude.
-                for (o, &d) in out.iter_mut().zip(row) {
-                    let e = $exp((d_min - d) * inv);
-                    *o = if e < <$t>::MIN_POSITIVE { 0.0 } else { e };
-                }
-                let z = lane_sum(out);
-                let inv_z = (1.0 / z) as $t;
-                let mut loss = [0.0f64; 8];
-                let mut nnz = [0usize; 8];
-                let mut logit_mass = [0.0f64; 8];
-                let mut step = |l: usize, o: &mut $t, d: $t| {
-                    let e = *o;
-                    let v = e * inv_z;
-                    *o = if v < <$t>::MIN_POSITIVE { 0.0 } else { v };
-                    loss[l] += *o as f64 * d as f64;
-                    nnz[l] += (*o != 0.0) as usize;
-                    if diagnostics {
-                        // `e · t` with `t = (d − d_min)/σ`; `0 · ∞` is taken as `0`.
-                        let t = (d - d_min) * inv;
-                        logit_mass[l] += if e > 0.0 { e as f64 * t as f64 } else { 0.0 };
-                    }
+                // Pass one: the weights `e`, flushed below the smallest normal number (see the
+                // module docs), with their sum `Z`, `Σ e·d` and, for the entropy, `Σ e·t`.
+                let (z, ed, et) = if diagnostics {
+                    weights_pass::<$t, true>(row, out, d_min, inv, |x| $exp(x))
+                } else {
+                    weights_pass::<$t, false>(row, out, d_min, inv, |x| $exp(x))
                 };
+                // Pass two: normalise, flush again and count the support.
+                let inv_z = (1.0 / z) as $t;
+                let mut nnz = [0u32; 8];
                 let mut oc = out.chunks_exact_mut(8);
-                let mut dc = row.chunks_exact(8);
-                for (o8, d8) in (&mut oc).zip(&mut dc) {
+                for o8 in &mut oc {
                     for l in 0..8 {
-                        step(l, &mut o8[l], d8[l]);
+                        let v = o8[l] * inv_z;
+                        let v = if v < <$t>::MIN_POSITIVE { 0.0 } else { v };
+                        o8[l] = v;
+                        nnz[l] += (v != 0.0) as u32;
                     }
                 }
-                for (l, (o, &d)) in oc
-                    .into_remainder()
-                    .iter_mut()
-                    .zip(dc.remainder())
-                    .enumerate()
-                {
-                    step(l, o, d);
+                for (l, o) in oc.into_remainder().iter_mut().enumerate() {
+                    let v = *o * inv_z;
+                    let v = if v < <$t>::MIN_POSITIVE { 0.0 } else { v };
+                    *o = v;
+                    nnz[l] += (v != 0.0) as u32;
                 }
                 *st = RowStats {
-                    loss: loss.iter().sum(),
-                    nnz: nnz.iter().sum(),
+                    loss: ed / z,
+                    nnz: nnz.iter().map(|&c| c as usize).sum(),
                     ..RowStats::default()
                 };
                 if diagnostics {
                     st.soft_min = d_min as f64 - sigma * z.ln();
-                    st.entropy = z.ln() + logit_mass.iter().sum::<f64>() / z;
+                    st.entropy = z.ln() + et / z;
                 }
             }
         }
     };
 }
 
+/// The first pass of a softmax row: `out_k = e_k = exp((d_min − d_k)/σ)` (`0` below the
+/// smallest normal number) and, in `f64` over eight independent lanes, `Z = Σ e_k`,
+/// `Σ e_k d_k` and, with `ENTROPY`, `Σ e_k (d_k − d_min)/σ` (a zero weight adds `0`, also
+/// where its distance or logit is infinite). Written lane by lane so that it compiles to SIMD code.
+#[inline(always)]
+fn weights_pass<T: Float, const ENTROPY: bool>(
+    row: &[T],
+    out: &mut [T],
+    d_min: T,
+    inv: T,
+    exp: impl Fn(T) -> T,
+) -> (f64, f64, f64) {
+    let mut z = [0.0f64; 8];
+    let mut ed = [0.0f64; 8];
+    let mut et = [0.0f64; 8];
+    let mut lane = |l: usize, o: &mut T, d: T| {
+        let e = exp((d_min - d) * inv);
+        let e = if e < T::min_positive_value() {
+            T::zero()
+        } else {
+            e
+        };
+        *o = e;
+        let e = e.to_f64_lossless();
+        z[l] += e;
+        // A zero weight adds `0`, also at an infinite distance (a NaN weight reaches `Z`).
+        ed[l] += if e > 0.0 {
+            e * d.to_f64_lossless()
+        } else {
+            0.0
+        };
+        if ENTROPY {
+            let t = ((d - d_min) * inv).to_f64_lossless();
+            et[l] += if e > 0.0 { e * t } else { 0.0 };
+        }
+    };
+    let mut oc = out.chunks_exact_mut(8);
+    let mut dc = row.chunks_exact(8);
+    for (o8, d8) in (&mut oc).zip(&mut dc) {
+        for l in 0..8 {
+            lane(l, &mut o8[l], d8[l]);
+        }
+    }
+    for (l, (o, &d)) in oc
+        .into_remainder()
+        .iter_mut()
+        .zip(dc.remainder())
+        .enumerate()
+    {
+        lane(l, o, d);
+    }
+    let sum = |v: [f64; 8]| ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+    (sum(z), sum(ed), sum(et))
+}
+
+/// Softmax of every row of a `f32` tile: the AVX2 and FMA kernel of [`avx2`] when the processor
+/// has both, the portable body otherwise.
+fn softmax_rows_f32(
+    dist: &[f32],
+    k: usize,
+    sigma: f64,
+    diagnostics: bool,
+    r: &mut [f32],
+    stats: &mut [RowStats],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the processor supports AVX2 and FMA, checked just above; `tile_rows` checked
+        // the shapes.
+        unsafe { avx2::softmax_rows_f32(dist, k, sigma, diagnostics, r, stats) };
+        return;
+    }
+    softmax_rows_f32_portable(dist, k, sigma, diagnostics, r, stats);
+}
+
 softmax_rows!(
-    softmax_rows_f32,
+    softmax_rows_f32_portable,
     softmax_body_f32,
     softmax_avx2_f32,
     f32,
@@ -495,3 +898,6 @@ pub(crate) fn cast_mut<F: 'static, T: 'static>(s: &mut [F]) -> Option<&mut [T]> 
         None
     }
 }
+
+#[cfg(test)]
+mod tests;
