@@ -19,6 +19,8 @@ pub struct Samples<'a, F: Float> {
     d: usize,
     weights: Option<Cow<'a, [f64]>>,
     total_weight: f64,
+    /// `‖x_i‖²`, computed on first use by [`Samples::sq_norms`].
+    sq_norms: std::sync::OnceLock<Vec<F>>,
 }
 
 impl<'a, F: Float> Samples<'a, F> {
@@ -53,6 +55,7 @@ impl<'a, F: Float> Samples<'a, F> {
             d,
             weights: weights.map(Cow::Borrowed),
             total_weight,
+            sq_norms: std::sync::OnceLock::new(),
         })
     }
 
@@ -106,6 +109,21 @@ impl<'a, F: Float> Samples<'a, F> {
             None => 1.0,
             Some(w) => w[i],
         }
+    }
+
+    /// The squared norms `‖x_i‖²` of all points, as [`crate::distance::row_sq_norms`] gives
+    /// them: computed (in parallel, in fixed blocks) on the first call and kept, so that passes
+    /// repeated over the same samples (the soft passes of a training run) pay for them once, at
+    /// one value per point.
+    pub fn sq_norms(&self) -> &[F] {
+        self.sq_norms.get_or_init(|| {
+            use rayon::prelude::*;
+            let mut out = vec![F::zero(); self.n];
+            out.par_chunks_mut(crate::parallel::LEAF_ROWS)
+                .zip(self.points.par_chunks(crate::parallel::LEAF_ROWS * self.d))
+                .for_each(|(o, x)| crate::distance::row_sq_norms(x, self.d, o));
+            out
+        })
     }
 
     /// The weights, if any were given.

@@ -40,7 +40,9 @@ pub fn sq_euclidean<F: Float>(a: &[F], b: &[F]) -> f64 {
     s
 }
 
-/// Squared norms of the `d`-dimensional rows of `x` into `out` (accumulated in `f64`).
+/// Squared norms of the `d`-dimensional rows of `x` into `out`, accumulated in `f64` in eight
+/// independent lanes (combined in a fixed order), so that the sum vectorises instead of being
+/// one chain of dependent additions; the soft passes recompute these norms every iteration.
 ///
 /// # Panics
 /// If `x.len() != out.len() * d`.
@@ -51,7 +53,21 @@ pub fn row_sq_norms<F: Float>(x: &[F], d: usize, out: &mut [F]) {
         "row_sq_norms: x must be out.len() × d"
     );
     for (o, row) in out.iter_mut().zip(x.chunks_exact(d)) {
-        let s: f64 = row.iter().map(|v| v.to_f64_lossless().powi(2)).sum();
+        let mut lanes = [0.0f64; 8];
+        let chunks = row.chunks_exact(8);
+        let tail = chunks.remainder();
+        for c in chunks {
+            for (l, &v) in lanes.iter_mut().zip(c) {
+                let v = v.to_f64_lossless();
+                *l += v * v;
+            }
+        }
+        for (l, &v) in lanes.iter_mut().zip(tail) {
+            let v = v.to_f64_lossless();
+            *l += v * v;
+        }
+        let [a, b, c, e, f, g, h, i] = lanes;
+        let s = ((a + b) + (c + e)) + ((f + g) + (h + i));
         *o = F::from_f64_round(s);
     }
 }

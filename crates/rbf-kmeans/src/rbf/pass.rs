@@ -8,10 +8,13 @@
 //! [`crate::rbf::gradient`]).
 //!
 //! The soft-Lloyd pass (`full = false`) is fused and blocked: per tile of [`TILE_ROWS`] rows it
-//! computes the distance tile, solves every row into a responsibility tile `R` of the same shape
-//! ([`Map`]'s batched solvers: vectorised softmax, sort-free thresholds), and accumulates the
-//! tile in one of two ways, chosen from the tile's number of nonzero responsibilities alone (so
-//! the choice, like everything else, does not depend on the thread count):
+//! computes the distance tile (the point norms `‖x_i‖²` come from [`Samples::sq_norms`], computed
+//! once per data set), solves every row ([`Map`]'s batched solvers: vectorised softmax, sort-free
+//! thresholds) into a responsibility tile `R` of the same shape or, for a map with exact zeros
+//! while its tiles stay sparse, into the list of each row's nonzero entries (no `m × K` tile to
+//! clear and scan), and accumulates the tile in one of two ways, chosen from the tile's number
+//! of nonzero responsibilities alone (so the choice, like everything else, does not depend on
+//! the thread count, and the layout of `R` changes no result):
 //! - sparse: for each nonzero `r_ik`, `N_k += w_i r_ik` and `S_k += w_i r_ik x_i` in `f64`, in
 //!   row order; `O(support · d)` per point, and bit for bit Lloyd's update on one-hot rows;
 //! - dense, when the tile is at least a fifth full and averages two entries a row: `N_k` by
@@ -30,7 +33,7 @@ use crate::data::Samples;
 use crate::distance::{row_sq_norms, tile_sq_distances};
 use crate::float::Float;
 use crate::parallel::{leaf_range, n_leaves, LEAF_ROWS};
-use crate::rbf::maps::{cast, cast_mut, Map, RowScratch, RowStats};
+use crate::rbf::maps::{cast, cast_mut, Map, RowScratch, RowStats, SparseTile};
 
 /// Rows per distance and responsibility tile.
 pub const TILE_ROWS: usize = 256;
@@ -149,6 +152,8 @@ pub fn soft_pass_with<F: Float>(
     let k = centers.len() / d;
     let mut c_norms = vec![F::zero(); k];
     row_sq_norms(centers, d, &mut c_norms);
+    // Computed once here (and kept by `samples`), not by each leaf.
+    samples.sq_norms();
 
     let leaves: Vec<PassTotals> = (0..n_leaves(n))
         .into_par_iter()
@@ -191,28 +196,36 @@ fn soft_leaf<F: Float>(
     let mut tile = vec![F::zero(); tile_rows * k];
     let mut resp = vec![F::zero(); tile_rows * k];
     let mut stats = vec![RowStats::default(); tile_rows];
-    let mut x_norms = vec![F::zero(); tile_rows];
     let mut scratch = RowScratch::new(k);
     let mut product = Vec::new();
+    let mut sparse = SparseTile::new();
+    // A sparse map's tile goes to `sparse` while the tiles stay sparse, else densely to `resp`:
+    // a choice of layout only, which changes no result (see `accumulate_rows`).
+    let mut as_rows = map.is_sparse();
 
     let mut start = rows.start;
     while start < rows.end {
         let end = (start + TILE_ROWS).min(rows.end);
         let m = end - start;
         let x = &samples.points()[start * d..end * d];
-        row_sq_norms(x, d, &mut x_norms[..m]);
+        let x_norms = &samples.sq_norms()[start..end];
         let dist = &mut tile[..m * k];
-        tile_sq_distances(x, &x_norms[..m], centers, c_norms, d, dist);
+        tile_sq_distances(x, x_norms, centers, c_norms, d, dist);
         let r = &mut resp[..m * k];
-        map.tile_rows(
-            dist,
-            k,
-            sigma,
-            diagnostics,
-            r,
-            &mut stats[..m],
-            &mut scratch,
-        );
+        if as_rows {
+            let st = &mut stats[..m];
+            map.tile_rows_sparse(dist, k, sigma, diagnostics, &mut sparse, st, &mut scratch);
+        } else {
+            map.tile_rows(
+                dist,
+                k,
+                sigma,
+                diagnostics,
+                r,
+                &mut stats[..m],
+                &mut scratch,
+            );
+        }
 
         let mut nnz = 0;
         for (row, (st, dist)) in stats[..m].iter().zip(dist.chunks_exact(k)).enumerate() {
@@ -232,12 +245,19 @@ fn soft_leaf<F: Float>(
             }
         }
 
-        if nnz >= 2 * m && 5 * nnz >= m * k {
+        let dense = nnz >= 2 * m && 5 * nnz >= m * k;
+        if dense {
+            if as_rows {
+                sparse.scatter(k, r);
+            }
             product.resize(k * d, F::zero());
             accumulate_dense(samples, start, r, k, &mut acc, &mut product);
+        } else if as_rows {
+            accumulate_rows(samples, start, &sparse, &mut acc);
         } else {
             accumulate_sparse(samples, start, r, k, &mut acc);
         }
+        as_rows = map.is_sparse() && !dense;
         start = end;
     }
     acc
@@ -310,6 +330,59 @@ fn accumulate_sparse_body<F: Float>(
     }
 }
 
+/// As [`accumulate_sparse`] from the nonzero entries of each row, as a sparse map's solver
+/// wrote them: the same additions in the same order, without scanning a dense tile.
+fn accumulate_rows<F: Float>(
+    samples: &Samples<'_, F>,
+    start: usize,
+    r: &SparseTile<F>,
+    acc: &mut PassTotals,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor supports AVX2, checked just above.
+        unsafe { accumulate_rows_avx2(samples, start, r, acc) };
+        return;
+    }
+    accumulate_rows_body(samples, start, r, acc);
+}
+
+/// [`accumulate_rows`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn accumulate_rows_avx2<F: Float>(
+    samples: &Samples<'_, F>,
+    start: usize,
+    r: &SparseTile<F>,
+    acc: &mut PassTotals,
+) {
+    accumulate_rows_body(samples, start, r, acc);
+}
+
+/// The code of [`accumulate_rows`].
+#[inline(always)]
+fn accumulate_rows_body<F: Float>(
+    samples: &Samples<'_, F>,
+    start: usize,
+    r: &SparseTile<F>,
+    acc: &mut PassTotals,
+) {
+    let d = samples.n_features();
+    for row in 0..r.n_rows() {
+        let w = samples.weight(start + row);
+        let xi = samples.row(start + row);
+        let (cols, vals) = r.row(row);
+        for (&j, &v) in cols.iter().zip(vals) {
+            let j = j as usize;
+            let wr = w * v.to_f64_lossless();
+            acc.masses[j] += wr;
+            for (s, x) in acc.sums[j * d..(j + 1) * d].iter_mut().zip(xi) {
+                *s += wr * x.to_f64_lossless();
+            }
+        }
+    }
+}
+
 /// The same sums for a dense tile: `N_k` by column sums in `f64`, `S_k` through the GEMM
 /// `product = (diag(w) R)ᵀ X` in `F`, added into the `f64` sums. Scales `r` by the weights.
 fn accumulate_dense<F: Float>(
@@ -373,7 +446,6 @@ fn full_leaf<F: Float>(
     let k = c_norms.len();
     let mut acc = PassTotals::zeroed(k, d, true);
     let mut tile = vec![F::zero(); TILE_ROWS.min(LEAF_ROWS) * k];
-    let mut x_norms = [F::zero(); TILE_ROWS];
     let mut idx: Vec<usize> = Vec::with_capacity(k);
     let mut val: Vec<F> = Vec::with_capacity(k);
     let (mut r, mut dist_row, mut grad_z) =
@@ -384,8 +456,8 @@ fn full_leaf<F: Float>(
         let end = (start + TILE_ROWS).min(rows.end);
         let m = end - start;
         let x = &samples.points()[start * d..end * d];
-        row_sq_norms(x, d, &mut x_norms[..m]);
-        tile_sq_distances(x, &x_norms[..m], centers, c_norms, d, &mut tile[..m * k]);
+        let x_norms = &samples.sq_norms()[start..end];
+        tile_sq_distances(x, x_norms, centers, c_norms, d, &mut tile[..m * k]);
 
         for (row, dist) in tile[..m * k].chunks_exact(k).enumerate() {
             let i = start + row;

@@ -54,7 +54,7 @@ use std::str::FromStr;
 use crate::error::{Error, Result};
 use crate::float::Float;
 
-pub(crate) use rows::{cast, cast_mut, RowScratch, RowStats};
+pub(crate) use rows::{cast, cast_mut, RowScratch, RowStats, SparseTile};
 use softmax::Gibbs;
 use support::Threshold;
 

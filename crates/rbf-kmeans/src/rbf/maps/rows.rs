@@ -1,7 +1,9 @@
 //! Batched forward maps for the soft pass: every row of a distance tile at once.
 //!
 //! [`Map::tile_rows`] writes the responsibilities of `m` rows densely into an `m × K` tile (zeros
-//! off the support) and returns, per row, what the pass accumulates. It agrees with
+//! off the support) and returns, per row, what the pass accumulates; for the maps with exact
+//! zeros, [`Map::tile_rows_sparse`] writes the same values as each row's nonzero entries
+//! ([`SparseTile`]). It agrees with
 //! [`Map::responsibilities`] up to rounding (see `tests.rs`), but is built for throughput:
 //!
 //! - softmax runs in the precision of the data: `eᵏ = exp((d_min − d_k)/σ)` with the vectorisable
@@ -27,7 +29,9 @@
 //!   `y` whenever the closed form does, so each step drops at least one entry. For sparsemax
 //!   (`p = 1`) the closed form alone is Michelot's algorithm. A row where rounding stalls the
 //!   iteration falls back to the exact sort-based solver. A row with few entries near its
-//!   minimum gathers its candidates and iterates on them; a row with many (a dense row, at a
+//!   minimum (counted from one vectorised mask of `d − d_min < width` per 32 entries) gathers
+//!   its candidates and iterates on them, a single candidate (the minimum: `r = 1`) with no
+//!   iteration at all; a row with many (a dense row, at a
 //!   temperature near the spread of its distances) iterates on the whole row with masks
 //!   instead, since the entries dropped so far are exactly those at or below the current `τ`:
 //!   one branch-free pass per step, in AVX2 when the processor has it.
@@ -58,10 +62,17 @@ pub(crate) struct RowStats {
 /// Scratch for [`Map::tile_rows`], reused across tiles so that a pass allocates per leaf only.
 #[derive(Debug)]
 pub(crate) struct RowScratch<F> {
+    /// A row's candidates (then its support): indices and logits.
     idx: Vec<usize>,
     ys: Vec<f64>,
     vals: Vec<f64>,
     vals_f: Vec<F>,
+    /// The logits of a whole row, for the masked iteration.
+    dense_ys: Vec<f64>,
+    /// A whole row of responsibilities, from the masked iteration.
+    dense_r: Vec<F>,
+    /// A row's near masks, one per block of 32 entries (see [`gather_candidates`]).
+    masks: Vec<u32>,
 }
 
 impl<F> RowScratch<F> {
@@ -72,7 +83,142 @@ impl<F> RowScratch<F> {
             ys: Vec::with_capacity(k),
             vals: Vec::with_capacity(k),
             vals_f: Vec::with_capacity(k),
+            dense_ys: Vec::with_capacity(k),
+            dense_r: Vec::with_capacity(k),
+            masks: Vec::with_capacity(k.div_ceil(32)),
         }
+    }
+}
+
+/// The nonzero responsibilities of a tile, row by row (compressed sparse rows): what
+/// [`Map::tile_rows_sparse`] writes, so that a pass over a sparse map neither clears nor scans
+/// an `m × K` tile.
+#[derive(Clone, Debug)]
+pub(crate) struct SparseTile<F> {
+    /// Row `i`'s entries are `starts[i]..starts[i + 1]` of `cols` and `vals`.
+    starts: Vec<usize>,
+    cols: Vec<u32>,
+    vals: Vec<F>,
+}
+
+impl<F: Float> SparseTile<F> {
+    /// An empty tile.
+    pub(crate) fn new() -> Self {
+        SparseTile {
+            starts: vec![0],
+            cols: Vec::new(),
+            vals: Vec::new(),
+        }
+    }
+
+    /// Removes every row, keeping the allocations.
+    fn clear(&mut self) {
+        self.starts.clear();
+        self.starts.push(0);
+        self.cols.clear();
+        self.vals.clear();
+    }
+
+    /// Number of rows.
+    pub(crate) fn n_rows(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// Row `i`'s nonzero entries: their columns (increasing) and values.
+    pub(crate) fn row(&self, i: usize) -> (&[u32], &[F]) {
+        let (a, b) = (self.starts[i], self.starts[i + 1]);
+        (&self.cols[a..b], &self.vals[a..b])
+    }
+
+    /// Writes the tile densely into `r` (`n_rows × k`, zeros off the support).
+    ///
+    /// # Panics
+    /// If `r` is not `n_rows × k` or a column is out of range.
+    pub(crate) fn scatter(&self, k: usize, r: &mut [F]) {
+        assert_eq!(
+            r.len(),
+            self.n_rows() * k,
+            "SparseTile::scatter: r must be m × k"
+        );
+        r.fill(F::zero());
+        for (i, out) in r.chunks_exact_mut(k).enumerate() {
+            let (cols, vals) = self.row(i);
+            for (&j, &v) in cols.iter().zip(vals) {
+                out[j as usize] = v;
+            }
+        }
+    }
+}
+
+/// Where the row solvers put a tile's responsibilities: densely ([`DenseTile`]) or as each
+/// row's nonzero entries ([`SparseTile`]). Rows come in order, each between `start_row` and
+/// `end_row`.
+trait TileSink<F> {
+    /// Begins the next row.
+    fn start_row(&mut self);
+    /// Sets every entry of the current row to zero; comes before any [`TileSink::put`].
+    fn zero_row(&mut self);
+    /// Sets entry `j` of the current row to `v` (each `j` at most once per row).
+    fn put(&mut self, j: usize, v: F);
+    /// Sets the whole current row.
+    fn put_row(&mut self, row: &[F]);
+    /// Ends the current row.
+    fn end_row(&mut self);
+}
+
+/// A row-major `m × K` tile written in place.
+struct DenseTile<'a, F> {
+    r: &'a mut [F],
+    k: usize,
+    /// Offset of the current row; `next` that of the row after it.
+    base: usize,
+    next: usize,
+}
+
+impl<F: Float> TileSink<F> for DenseTile<'_, F> {
+    #[inline(always)]
+    fn start_row(&mut self) {
+        self.base = self.next;
+        self.next += self.k;
+    }
+    #[inline(always)]
+    fn zero_row(&mut self) {
+        self.r[self.base..self.next].fill(F::zero());
+    }
+    #[inline(always)]
+    fn put(&mut self, j: usize, v: F) {
+        self.r[self.base + j] = v;
+    }
+    #[inline(always)]
+    fn put_row(&mut self, row: &[F]) {
+        self.r[self.base..self.next].copy_from_slice(row);
+    }
+    #[inline(always)]
+    fn end_row(&mut self) {}
+}
+
+impl<F: Float> TileSink<F> for SparseTile<F> {
+    #[inline(always)]
+    fn start_row(&mut self) {}
+    #[inline(always)]
+    fn zero_row(&mut self) {}
+    #[inline(always)]
+    fn put(&mut self, j: usize, v: F) {
+        // `!= 0` rather than `> 0`: a NaN must reach the sums.
+        if v != F::zero() {
+            self.cols.push(j as u32);
+            self.vals.push(v);
+        }
+    }
+    #[inline(always)]
+    fn put_row(&mut self, row: &[F]) {
+        for (j, &v) in row.iter().enumerate() {
+            self.put(j, v);
+        }
+    }
+    #[inline(always)]
+    fn end_row(&mut self) {
+        self.starts.push(self.cols.len());
     }
 }
 
@@ -112,21 +258,80 @@ impl Map {
                     unreachable!("Float is implemented for f32 and f64 only")
                 }
             }
-            Map::Entmax15 | Map::Sparsemax => {
-                #[cfg(target_arch = "x86_64")]
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: the processor supports AVX2, checked just above.
-                    unsafe {
-                        self.threshold_rows_avx2(dist, k, sigma, diagnostics, r, stats, scratch)
-                    };
-                    return;
-                }
-                self.threshold_rows(dist, k, sigma, diagnostics, r, stats, scratch);
-            }
             _ => {
-                for ((row, out), st) in dist.chunks_exact(k).zip(r.chunks_exact_mut(k)).zip(stats) {
-                    *st = self.generic_row(row, sigma, diagnostics, out, scratch);
-                }
+                let mut sink = DenseTile {
+                    r,
+                    k,
+                    base: 0,
+                    next: 0,
+                };
+                self.sparse_rows(dist, k, sigma, diagnostics, &mut sink, stats, scratch);
+            }
+        }
+    }
+
+    /// As [`Map::tile_rows`] for a map with exact zeros ([`Map::is_sparse`]), but writes each
+    /// row's nonzero responsibilities into `out` (cleared first) instead of a dense tile.
+    ///
+    /// # Panics
+    /// If the shapes disagree, `k = 0` or `k > u32::MAX`, `σ` is not positive and finite, or
+    /// the map is a softmax.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn tile_rows_sparse<F: Float>(
+        &self,
+        dist: &[F],
+        k: usize,
+        sigma: f64,
+        diagnostics: bool,
+        out: &mut SparseTile<F>,
+        stats: &mut [RowStats],
+        scratch: &mut RowScratch<F>,
+    ) {
+        assert!(
+            k > 0 && u32::try_from(k).is_ok() && dist.len() == stats.len() * k,
+            "Map::tile_rows_sparse: dist must be m × k, stats of length m"
+        );
+        assert!(
+            sigma > 0.0 && sigma.is_finite(),
+            "Map: the temperature sigma must be positive and finite"
+        );
+        assert!(
+            self.is_sparse(),
+            "Map::tile_rows_sparse: softmax rows are dense"
+        );
+        out.clear();
+        self.sparse_rows(dist, k, sigma, diagnostics, out, stats, scratch);
+    }
+
+    /// Every row of a tile of a map other than the two softmaxes, into `sink`: entmax-1.5 and
+    /// sparsemax through the sort-free thresholds (in their AVX2 build when the processor has
+    /// it), the others through the per-row solver.
+    #[allow(clippy::too_many_arguments)]
+    fn sparse_rows<F: Float, S: TileSink<F>>(
+        &self,
+        dist: &[F],
+        k: usize,
+        sigma: f64,
+        diagnostics: bool,
+        sink: &mut S,
+        stats: &mut [RowStats],
+        scratch: &mut RowScratch<F>,
+    ) {
+        if matches!(self, Map::Entmax15 | Map::Sparsemax) {
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor supports AVX2, checked just above.
+                unsafe {
+                    self.threshold_rows_avx2(dist, k, sigma, diagnostics, sink, stats, scratch)
+                };
+                return;
+            }
+            self.threshold_rows(dist, k, sigma, diagnostics, sink, stats, scratch);
+        } else {
+            for (row, st) in dist.chunks_exact(k).zip(stats) {
+                sink.start_row();
+                *st = self.generic_row(row, sigma, diagnostics, sink, scratch);
+                sink.end_row();
             }
         }
     }
@@ -135,54 +340,56 @@ impl Map {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     #[allow(clippy::too_many_arguments)]
-    unsafe fn threshold_rows_avx2<F: Float>(
+    unsafe fn threshold_rows_avx2<F: Float, S: TileSink<F>>(
         &self,
         dist: &[F],
         k: usize,
         sigma: f64,
         diagnostics: bool,
-        r: &mut [F],
+        sink: &mut S,
         stats: &mut [RowStats],
         scratch: &mut RowScratch<F>,
     ) {
-        self.threshold_rows(dist, k, sigma, diagnostics, r, stats, scratch);
+        self.threshold_rows(dist, k, sigma, diagnostics, sink, stats, scratch);
     }
 
     /// Entmax-1.5 or sparsemax of every row of a tile.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn threshold_rows<F: Float>(
+    fn threshold_rows<F: Float, S: TileSink<F>>(
         &self,
         dist: &[F],
         k: usize,
         sigma: f64,
         diagnostics: bool,
-        r: &mut [F],
+        sink: &mut S,
         stats: &mut [RowStats],
         scratch: &mut RowScratch<F>,
     ) {
-        for ((row, out), st) in dist.chunks_exact(k).zip(r.chunks_exact_mut(k)).zip(stats) {
-            *st = self.threshold_row(row, sigma, diagnostics, out, scratch);
+        for (row, st) in dist.chunks_exact(k).zip(stats) {
+            sink.start_row();
+            *st = self.threshold_row(row, sigma, diagnostics, sink, scratch);
+            sink.end_row();
         }
     }
 
     /// Any map, through the per-row solver.
-    fn generic_row<F: Float>(
+    fn generic_row<F: Float, S: TileSink<F>>(
         &self,
         row: &[F],
         sigma: f64,
         diagnostics: bool,
-        out: &mut [F],
+        sink: &mut S,
         scratch: &mut RowScratch<F>,
     ) -> RowStats {
         let soft_min = self.sparse_row(row, sigma, &mut scratch.idx, &mut scratch.vals_f);
-        out.fill(F::zero());
+        sink.zero_row();
         let mut st = RowStats {
             nnz: scratch.idx.len(),
             ..RowStats::default()
         };
         for (&j, &v) in scratch.idx.iter().zip(&scratch.vals_f) {
-            out[j] = v;
+            sink.put(j, v);
             let v = v.to_f64_lossless();
             st.loss += v * row[j].to_f64_lossless();
             if diagnostics {
@@ -199,68 +406,72 @@ impl Map {
     /// ([`Map::threshold_row_dense`]) when many entries may be in the support (see
     /// [`DENSE_MIN_CANDIDATES`]), else on the candidates alone.
     #[inline(always)]
-    fn threshold_row<F: Float>(
+    fn threshold_row<F: Float, S: TileSink<F>>(
         &self,
         row: &[F],
         sigma: f64,
         diagnostics: bool,
-        out: &mut [F],
+        sink: &mut S,
         scratch: &mut RowScratch<F>,
     ) -> RowStats {
         let sparsemax = matches!(self, Map::Sparsemax);
         let width = if sparsemax { sigma } else { 2.0 * sigma };
         let inv_width = 1.0 / width;
-        if inv_width.is_finite() {
-            let d_min = lane_min(row).to_f64_lossless();
-            // Entries within one width of the minimum: a superset of the candidates.
-            let near = row
-                .iter()
-                .filter(|d| d.to_f64_lossless() - d_min < width)
-                .count();
-            if near > DENSE_MIN_CANDIDATES && near * DENSE_MIN_SHARE > row.len() {
-                let ys = &mut scratch.ys;
-                ys.clear();
-                ys.extend(
-                    row.iter()
-                        .map(|d| (d_min - d.to_f64_lossless()) * inv_width),
+        let d_min = lane_min(row).to_f64_lossless();
+        // Entries within one width of the minimum: a superset of the candidates.
+        let masks = &mut scratch.masks;
+        masks.clear();
+        masks.extend(row.chunks(32).map(|c| near_mask(c, d_min, width)));
+        let near: usize = masks.iter().map(|m| m.count_ones() as usize).sum();
+        if inv_width.is_finite()
+            && near > DENSE_MIN_CANDIDATES
+            && near * DENSE_MIN_SHARE > row.len()
+        {
+            let ys = &mut scratch.dense_ys;
+            ys.clear();
+            ys.extend(
+                row.iter()
+                    .map(|d| (d_min - d.to_f64_lossless()) * inv_width),
+            );
+            let tau = if sparsemax {
+                threshold_masked::<1>(ys)
+            } else {
+                threshold_masked::<2>(ys)
+            };
+            if let Some(tau) = tau {
+                return self.threshold_row_dense(
+                    row,
+                    d_min,
+                    tau,
+                    sigma,
+                    diagnostics,
+                    sink,
+                    scratch,
                 );
-                let tau = if sparsemax {
-                    threshold_masked::<1>(ys)
-                } else {
-                    threshold_masked::<2>(ys)
-                };
-                if let Some(tau) = tau {
-                    return self.threshold_row_dense(
-                        row,
-                        d_min,
-                        tau,
-                        sigma,
-                        diagnostics,
-                        out,
-                        scratch,
-                    );
-                }
             }
         }
-        self.threshold_row_sparse(row, sigma, diagnostics, out, scratch)
+        let (masks, idx, ys) = (&scratch.masks, &mut scratch.idx, &mut scratch.ys);
+        gather_candidates(row, d_min, width, masks, idx, ys);
+        self.threshold_row_sparse(row, d_min, sigma, diagnostics, sink, scratch)
     }
 
     /// The weights of a row from its threshold `τ`, over every entry: `[y_k − τ]_+^p`
     /// normalised, with `y_k` in `scratch.ys`.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn threshold_row_dense<F: Float>(
+    fn threshold_row_dense<F: Float, S: TileSink<F>>(
         &self,
         row: &[F],
         d_min: f64,
         tau: f64,
         sigma: f64,
         diagnostics: bool,
-        out: &mut [F],
+        sink: &mut S,
         scratch: &mut RowScratch<F>,
     ) -> RowStats {
         let sparsemax = matches!(self, Map::Sparsemax);
-        let (ys, vals) = (&scratch.ys, &mut scratch.vals);
+        let (ys, vals, out) = (&scratch.dense_ys, &mut scratch.vals, &mut scratch.dense_r);
+        out.resize(row.len(), F::zero());
         vals.clear();
         // `max` drops a NaN `y`: such an entry is no candidate, as on the sparse path.
         vals.extend(ys.iter().map(|&y| {
@@ -324,55 +535,47 @@ impl Map {
             }
             st.soft_min = d_min + excess + sigma * omega(sparsemax, omega_sum);
         }
+        sink.put_row(out);
         st
     }
 
-    /// Entmax-1.5 or sparsemax of one row on its candidates alone, without sorting.
+    /// Entmax-1.5 or sparsemax of one row on its candidates alone (gathered into `scratch` by
+    /// [`gather_candidates`]), without sorting.
     #[inline(always)]
-    fn threshold_row_sparse<F: Float>(
+    fn threshold_row_sparse<F: Float, S: TileSink<F>>(
         &self,
         row: &[F],
+        d_min: f64,
         sigma: f64,
         diagnostics: bool,
-        out: &mut [F],
+        sink: &mut S,
         scratch: &mut RowScratch<F>,
     ) -> RowStats {
         let sparsemax = matches!(self, Map::Sparsemax);
-        let width = if sparsemax { sigma } else { 2.0 * sigma };
-        let d_min = lane_min(row).to_f64_lossless();
-
-        // Candidates: `y = −(d − d_min)/width > −1`; `d − d_min < width` is necessary for it,
-        // so the logit is formed for the few that pass.
         let (idx, ys) = (&mut scratch.idx, &mut scratch.ys);
-        idx.clear();
-        ys.clear();
-        // A product with `1/width` instead of a division, unless `1/width` overflows.
-        let inv_width = 1.0 / width;
-        for (block, chunk) in row.chunks(32).enumerate() {
-            // A bit per entry with `d − d_min < width`, built without branches.
-            let mut near = 0u32;
-            for (offset, d) in chunk.iter().enumerate() {
-                near |= u32::from(d.to_f64_lossless() - d_min < width) << offset;
-            }
-            while near != 0 {
-                let offset = near.trailing_zeros() as usize;
-                near &= near - 1;
-                let d = chunk[offset].to_f64_lossless();
-                let y = if inv_width.is_finite() {
-                    -((d - d_min) * inv_width)
-                } else {
-                    support::scaled_logit(d, d_min, width)
-                };
-                if y > -1.0 {
-                    idx.push(block * 32 + offset);
-                    ys.push(y);
-                }
-            }
-        }
-        out.fill(F::zero());
         if ys.is_empty() {
             // Only a row with NaN gets here; the per-row solver propagates it.
-            return self.generic_row(row, sigma, diagnostics, out, scratch);
+            return self.generic_row(row, sigma, diagnostics, sink, scratch);
+        }
+        if let ([j], [y]) = (idx.as_slice(), ys.as_slice()) {
+            if *y == 0.0 {
+                // One candidate, the minimum itself: `τ = −1`, `r_j = 1` (the most common row
+                // at a low temperature). The same values as the general path below, without
+                // its divisions.
+                let j = *j;
+                sink.zero_row();
+                sink.put(j, F::one());
+                let dj = row[j].to_f64_lossless();
+                let mut st = RowStats {
+                    loss: 0.0 + dj,
+                    nnz: 1,
+                    ..RowStats::default()
+                };
+                if diagnostics {
+                    st.soft_min = d_min + (0.0 + (dj - d_min)) + sigma * omega(sparsemax, 1.0);
+                }
+                return st;
+            }
         }
         let tau = if ys.len() == 1 {
             Some(-1.0)
@@ -382,8 +585,9 @@ impl Map {
             threshold_newton::<2>(idx, ys)
         };
         let Some(tau) = tau else {
-            return self.generic_row(row, sigma, diagnostics, out, scratch);
+            return self.generic_row(row, sigma, diagnostics, sink, scratch);
         };
+        sink.zero_row();
 
         let vals = &mut scratch.vals;
         vals.clear();
@@ -402,7 +606,7 @@ impl Map {
         for (&j, p) in idx.iter().zip(vals.iter_mut()) {
             *p /= norm;
             let rj = F::from_f64_round(*p);
-            out[j] = rj;
+            sink.put(j, rj);
             if rj != F::zero() {
                 st.nnz += 1;
             }
@@ -422,6 +626,69 @@ impl Map {
         }
         st
     }
+}
+
+/// The candidates of a row into `(idx, ys)`, in column order: the entries with logit
+/// `y = −(d − d_min)/width > −1`. `d − d_min < width` is necessary for it, so the logit is
+/// formed only for the entries set in `masks` (one [`near_mask`] per block of 32 entries); as a
+/// product with `1/width` unless `1/width` overflows.
+#[inline(always)]
+fn gather_candidates<F: Float>(
+    row: &[F],
+    d_min: f64,
+    width: f64,
+    masks: &[u32],
+    idx: &mut Vec<usize>,
+    ys: &mut Vec<f64>,
+) {
+    idx.clear();
+    ys.clear();
+    let inv_width = 1.0 / width;
+    for ((block, chunk), &mask) in row.chunks(32).enumerate().zip(masks) {
+        let mut near = mask;
+        while near != 0 {
+            let offset = near.trailing_zeros() as usize;
+            near &= near - 1;
+            let d = chunk[offset].to_f64_lossless();
+            let y = if inv_width.is_finite() {
+                -((d - d_min) * inv_width)
+            } else {
+                support::scaled_logit(d, d_min, width)
+            };
+            if y > -1.0 {
+                idx.push(block * 32 + offset);
+                ys.push(y);
+            }
+        }
+    }
+}
+
+/// A bit per entry of `chunk` (at most 32) with `d − d_min < width` in `f64`: the AVX2 scan of
+/// [`avx2`] when the processor has it, else the same test built without branches.
+#[inline(always)]
+fn near_mask<F: Float>(chunk: &[F], d_min: f64, width: f64) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor supports AVX2, checked just above.
+        if let Some(c) = cast::<F, f32>(chunk) {
+            return unsafe { avx2::near_mask_f32(c, d_min, width) };
+        }
+        if let Some(c) = cast::<F, f64>(chunk) {
+            // SAFETY: as above.
+            return unsafe { avx2::near_mask_f64(c, d_min, width) };
+        }
+    }
+    near_mask_portable(chunk, d_min, width)
+}
+
+/// The portable body of [`near_mask`].
+#[inline(always)]
+fn near_mask_portable<F: Float>(chunk: &[F], d_min: f64, width: f64) -> u32 {
+    let mut near = 0u32;
+    for (offset, d) in chunk.iter().enumerate() {
+        near |= u32::from(d.to_f64_lossless() - d_min < width) << offset;
+    }
+    near
 }
 
 /// Rows with more than this many entries within one width of their minimum, and more than a

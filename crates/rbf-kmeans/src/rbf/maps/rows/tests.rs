@@ -1,6 +1,7 @@
 //! The fast paths of the batched maps against their references: the AVX2 softmax against the
-//! portable body, the masked threshold iteration against the gathered one, and the AVX2 pass of
-//! the masked iteration against its portable lanes.
+//! portable body, the masked threshold iteration against the gathered one, the AVX2 pass of
+//! the masked iteration against its portable lanes, the AVX2 candidate masks against the
+//! portable ones, and the sparse output of the row solvers against their dense tiles.
 
 use super::*;
 use crate::rng::Rng;
@@ -156,4 +157,133 @@ fn avx2_threshold_pass_matches_the_portable_lanes() {
             assert!(close(a.a2, b.a2, 1e-14, 1e-300), "{context}");
         }
     }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn avx2_candidate_masks_match_the_portable_ones() {
+    if !std::arch::is_x86_feature_detected!("avx2") {
+        return;
+    }
+    let mut rng = Rng::new(31);
+    let mut checked = 0;
+    for len in [1, 3, 4, 5, 8, 13, 31, 32] {
+        let mut chunk: Vec<f64> = (0..len).map(|_| 4.0 * rng.uniform()).collect();
+        chunk[len / 2] = f64::NAN;
+        chunk[len - 1] = f64::INFINITY;
+        let narrow: Vec<f32> = chunk.iter().map(|&v| v as f32).collect();
+        for d_min in [0.0, 0.5, f64::INFINITY] {
+            for width in [1e-3, 0.7, 2.0, 1e300] {
+                // SAFETY: AVX2 was checked above.
+                let (a, b) = unsafe {
+                    (
+                        avx2::near_mask_f64(&chunk, d_min, width),
+                        avx2::near_mask_f32(&narrow, d_min, width),
+                    )
+                };
+                assert_eq!(
+                    a,
+                    near_mask_portable(&chunk, d_min, width),
+                    "{len} {d_min} {width}"
+                );
+                assert_eq!(
+                    b,
+                    near_mask_portable(&narrow, d_min, width),
+                    "{len} {d_min} {width}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 8 * 3 * 4);
+}
+
+/// `tile_rows_sparse` against `tile_rows` on the same tile: the same statistics bit for bit,
+/// and row by row exactly the nonzero entries of the dense tile, in column order.
+fn sparse_tile_matches_dense<F: Float>(seed: u64) -> usize {
+    let mut rng = Rng::new(seed);
+    let mut rows_checked = 0;
+    let maps = [
+        Map::Entmax15,
+        Map::Sparsemax,
+        Map::Hard,
+        Map::Entmax { alpha: 1.3 },
+    ];
+    for k in [1, 2, 9, 33, 64, 100] {
+        let tile: Vec<F> = rows(&mut rng, k)
+            .into_iter()
+            .flatten()
+            .map(F::from_f64_round)
+            .collect();
+        let m = tile.len() / k;
+        for map in maps {
+            for sigma in [1e-3, 0.5, 3.0, 1e4] {
+                for diagnostics in [false, true] {
+                    let mut scratch = RowScratch::new(k);
+                    let mut dense = vec![F::zero(); m * k];
+                    let mut ds = vec![RowStats::default(); m];
+                    map.tile_rows(
+                        &tile,
+                        k,
+                        sigma,
+                        diagnostics,
+                        &mut dense,
+                        &mut ds,
+                        &mut scratch,
+                    );
+                    let mut sparse = SparseTile::new();
+                    let mut ss = vec![RowStats::default(); m];
+                    let st = &mut ss;
+                    map.tile_rows_sparse(
+                        &tile,
+                        k,
+                        sigma,
+                        diagnostics,
+                        &mut sparse,
+                        st,
+                        &mut scratch,
+                    );
+                    let context = format!("{} k={k} sigma={sigma}", map.name());
+                    assert_eq!(sparse.n_rows(), m, "{context}");
+                    for (i, (a, b)) in ds.iter().zip(&ss).enumerate() {
+                        let same = |x: f64, y: f64| x.to_bits() == y.to_bits();
+                        assert!(
+                            same(a.loss, b.loss)
+                                && same(a.soft_min, b.soft_min)
+                                && same(a.entropy, b.entropy)
+                                && a.nnz == b.nnz,
+                            "{context} row {i}: {a:?} vs {b:?}"
+                        );
+                        let (cols, vals) = sparse.row(i);
+                        let expected: Vec<(u32, u64)> = dense[i * k..(i + 1) * k]
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, v)| **v != F::zero())
+                            .map(|(j, v)| (j as u32, v.to_f64_lossless().to_bits()))
+                            .collect();
+                        let got: Vec<(u32, u64)> = cols
+                            .iter()
+                            .zip(vals)
+                            .map(|(&j, v)| (j, v.to_f64_lossless().to_bits()))
+                            .collect();
+                        assert_eq!(got, expected, "{context} row {i}");
+                        rows_checked += 1;
+                    }
+                    let mut scattered = vec![F::one(); m * k];
+                    sparse.scatter(k, &mut scattered);
+                    let bits = |v: &[F]| -> Vec<u64> {
+                        v.iter().map(|x| x.to_f64_lossless().to_bits()).collect()
+                    };
+                    assert_eq!(bits(&scattered), bits(&dense), "{context}");
+                }
+            }
+        }
+    }
+    rows_checked
+}
+
+#[test]
+fn sparse_tiles_hold_the_nonzeros_of_the_dense_ones() {
+    assert!(sparse_tile_matches_dense::<f32>(37) > 1000);
+    assert!(sparse_tile_matches_dense::<f64>(41) > 1000);
 }
