@@ -212,9 +212,21 @@ impl<F: Float> TileSink<F> for SparseTile<F> {
     }
     #[inline(always)]
     fn put_row(&mut self, row: &[F]) {
+        // Compacted without branches: every entry is written at the next free place, which
+        // advances only past a nonzero one (a branch per entry would be mispredicted on about
+        // every other entry of a dense row).
+        let base = self.cols.len();
+        self.cols.resize(base + row.len(), 0);
+        self.vals.resize(base + row.len(), F::zero());
+        let (cols, vals) = (&mut self.cols[base..], &mut self.vals[base..]);
+        let mut n = 0;
         for (j, &v) in row.iter().enumerate() {
-            self.put(j, v);
+            cols[n] = j as u32;
+            vals[n] = v;
+            n += usize::from(v != F::zero());
         }
+        self.cols.truncate(base + n);
+        self.vals.truncate(base + n);
     }
     #[inline(always)]
     fn end_row(&mut self) {
