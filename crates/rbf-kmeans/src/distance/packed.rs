@@ -1,7 +1,7 @@
 //! Centers packed once per iteration into the layout the nearest-center kernels read.
 //!
 //! On the panel layout ([`Layout::Panels`], most shapes with `d > DIRECT_MAX_DIM`) the `k`
-//! centers are cut into panels of `NR` consecutive centers ([`Lanes::PANEL`]); panel `p` stores
+//! centers are cut into panels of `NR` consecutive centers ([`Lanes::PANEL`](super::simd::Lanes::PANEL)); panel `p` stores
 //! `c_{p·NR + l, t}` at `p·d·NR + t·NR + l`, so one step of the inner product over `t` reads `NR`
 //! contiguous values. Lanes past `k` hold zeros and a half norm of `+∞`, so they never win an
 //! argmin. Beside the panels sit the half squared norms
@@ -29,7 +29,7 @@ pub const ROWS_MIN_DIM_PER_CENTER: usize = 8;
 pub enum Layout {
     /// Row-major centers for the direct kernel, `d ≤ DIRECT_MAX_DIM`.
     Direct,
-    /// Panels of [`Lanes::PANEL`] centers for the register-blocked panel kernel.
+    /// Panels of [`Lanes::PANEL`](super::simd::Lanes::PANEL) centers for the register-blocked panel kernel.
     Panels,
     /// Zero-padded rows for the dot kernel (few centers, large dimension).
     Rows,

@@ -16,7 +16,7 @@ pub const ROUNDS: usize = 5;
 const TILE_ROWS: usize = 256;
 
 /// k-means|| (Bahmani, Moseley, Vattani, Kumar and Vassilvitskii, "Scalable K-Means++", VLDB
-/// 2012), with oversampling factor `ℓ = 2k` and [`ROUNDS`] rounds.
+/// 2012), with oversampling factor `ℓ = 2k` and `ROUNDS` (5) rounds.
 ///
 /// The first candidate is a row drawn with probability proportional to its weight. Each round
 /// then keeps every row independently with probability `min(1, ℓ w_i D(x_i)² / ψ)`, where `D` is

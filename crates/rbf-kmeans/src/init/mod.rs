@@ -25,7 +25,7 @@ pub enum Init {
     /// `w_i · min_j ‖x_i − c_j‖²`.
     KMeansPlusPlus,
     /// k-means|| (Bahmani et al. 2012): five rounds of oversampling by `ℓ = 2k`, then greedy
-    /// k-means++ on the weighted candidates; see [`kmeans_parallel`]. Far fewer passes over the
+    /// k-means++ on the weighted candidates; see [`kmeans_parallel()`]. Far fewer passes over the
     /// data than k-means++ when `k` is large.
     #[serde(rename = "k-means||")]
     KMeansParallel,

@@ -17,7 +17,7 @@ pub struct MiniBatchKMeansParams {
     pub n_clusters: usize,
     /// Rows per mini-batch `b ≥ 1`. Default 1024.
     pub batch_size: usize,
-    /// Maximum number of epochs (passes over the data) of [`fit`](super::MiniBatchKMeans::fit).
+    /// Maximum number of epochs (passes over the data) of [`fit`](super::MiniBatchKMeansParams::fit).
     /// Default 100.
     pub max_iter: usize,
     /// Early stop when one step moves the centers by `Σ_k ‖c_k^new − c_k^old‖² ≤ tol · v̄`, where
@@ -25,7 +25,7 @@ pub struct MiniBatchKMeansParams {
     /// [`TolMode::Relative`](crate::kmeans::TolMode::Relative)). Default 0: disabled.
     pub tol: f64,
     /// Early stop after this many consecutive steps without a new minimum of the smoothed batch
-    /// inertia (see [`MiniBatchKMeans::fit`](super::MiniBatchKMeans::fit)); `None` disables it.
+    /// inertia (see [`MiniBatchKMeansParams::fit`](super::MiniBatchKMeansParams::fit)); `None` disables it.
     /// Default `Some(10)`.
     pub max_no_improvement: Option<usize>,
     /// Initialisation, run on an init sample (see `init_size`). Default k-means++.
