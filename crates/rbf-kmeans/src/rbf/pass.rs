@@ -305,7 +305,6 @@ fn accumulate_sparse_body<F: Float>(
     k: usize,
     acc: &mut PassTotals,
 ) {
-    let d = samples.n_features();
     for (row, rs) in r.chunks_exact(k).enumerate() {
         let w = samples.weight(start + row);
         let xi = samples.row(start + row);
@@ -319,12 +318,12 @@ fn accumulate_sparse_body<F: Float>(
             while nonzero != 0 {
                 let offset = nonzero.trailing_zeros() as usize;
                 nonzero &= nonzero - 1;
-                let j = block * 32 + offset;
-                let wr = w * chunk[offset].to_f64_lossless();
-                acc.masses[j] += wr;
-                for (s, x) in acc.sums[j * d..(j + 1) * d].iter_mut().zip(xi) {
-                    *s += wr * x.to_f64_lossless();
-                }
+                add_point(
+                    acc,
+                    block * 32 + offset,
+                    w * chunk[offset].to_f64_lossless(),
+                    xi,
+                );
             }
         }
     }
@@ -367,19 +366,23 @@ fn accumulate_rows_body<F: Float>(
     r: &SparseTile<F>,
     acc: &mut PassTotals,
 ) {
-    let d = samples.n_features();
     for row in 0..r.n_rows() {
         let w = samples.weight(start + row);
         let xi = samples.row(start + row);
         let (cols, vals) = r.row(row);
         for (&j, &v) in cols.iter().zip(vals) {
-            let j = j as usize;
-            let wr = w * v.to_f64_lossless();
-            acc.masses[j] += wr;
-            for (s, x) in acc.sums[j * d..(j + 1) * d].iter_mut().zip(xi) {
-                *s += wr * x.to_f64_lossless();
-            }
+            add_point(acc, j as usize, w * v.to_f64_lossless(), xi);
         }
+    }
+}
+
+/// `N_j += wr`, `S_j += wr · x` in `f64`, one multiply and one add per element.
+#[inline(always)]
+fn add_point<F: Float>(acc: &mut PassTotals, j: usize, wr: f64, x: &[F]) {
+    let d = x.len();
+    acc.masses[j] += wr;
+    for (s, v) in acc.sums[j * d..(j + 1) * d].iter_mut().zip(x) {
+        *s += wr * v.to_f64_lossless();
     }
 }
 

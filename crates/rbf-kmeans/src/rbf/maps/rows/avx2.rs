@@ -337,54 +337,57 @@ pub(super) unsafe fn threshold_pass(ys: &[f64], tau: f64) -> super::KeptSums {
     sums
 }
 
-/// A bit per entry of `chunk` (at most 32 `f32` values) whose distance lies within `width` of
-/// `d_min`, `d − d_min < width` in `f64` as the portable scan tests it (NaN: no bit); four
-/// entries per compare, the bits taken with one `movemask`.
-///
-/// # Safety
-/// The processor must support AVX2.
-#[target_feature(enable = "avx2")]
-#[inline]
-pub(super) unsafe fn near_mask_f32(chunk: &[f32], d_min: f64, width: f64) -> u32 {
-    debug_assert!(chunk.len() <= 32);
-    let (lo, w) = (_mm256_set1_pd(d_min), _mm256_set1_pd(width));
-    let mut mask = 0u32;
-    let quads = chunk.chunks_exact(4);
-    let tail = quads.remainder();
-    for (q, c) in quads.enumerate() {
-        // SAFETY: `c` holds four readable values.
-        let v = _mm256_cvtps_pd(unsafe { _mm_loadu_ps(c.as_ptr()) });
-        let near = _mm256_cmp_pd::<_CMP_LT_OQ>(_mm256_sub_pd(v, lo), w);
-        mask |= (_mm256_movemask_pd(near) as u32) << (4 * q);
-    }
-    let base = chunk.len() - tail.len();
-    for (offset, &d) in tail.iter().enumerate() {
-        mask |= u32::from(d as f64 - d_min < width) << (base + offset);
-    }
-    mask
+macro_rules! near_mask {
+    ($name:ident, $t:ty, $quad:expr, $doc:literal) => {
+        #[doc = $doc]
+        ///
+        /// # Safety
+        /// The processor must support AVX2.
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        pub(super) unsafe fn $name(chunk: &[$t], d_min: f64, width: f64) -> u32 {
+            debug_assert!(chunk.len() <= 32);
+            let (lo, w) = (_mm256_set1_pd(d_min), _mm256_set1_pd(width));
+            let mut mask = 0u32;
+            let quads = chunk.chunks_exact(4);
+            let tail = quads.remainder();
+            for (q, c) in quads.enumerate() {
+                // SAFETY: `c` holds four readable values.
+                let v = unsafe { $quad(c.as_ptr()) };
+                let near = _mm256_cmp_pd::<_CMP_LT_OQ>(_mm256_sub_pd(v, lo), w);
+                mask |= (_mm256_movemask_pd(near) as u32) << (4 * q);
+            }
+            let base = chunk.len() - tail.len();
+            for (offset, &d) in tail.iter().enumerate() {
+                mask |= u32::from(d as f64 - d_min < width) << (base + offset);
+            }
+            mask
+        }
+    };
 }
 
-/// [`near_mask_f32`] for `f64` distances.
+/// Four `f32` values widened to `f64`.
 ///
 /// # Safety
-/// The processor must support AVX2.
+/// `p` must be readable for four values; the processor must support AVX2.
 #[target_feature(enable = "avx2")]
 #[inline]
-pub(super) unsafe fn near_mask_f64(chunk: &[f64], d_min: f64, width: f64) -> u32 {
-    debug_assert!(chunk.len() <= 32);
-    let (lo, w) = (_mm256_set1_pd(d_min), _mm256_set1_pd(width));
-    let mut mask = 0u32;
-    let quads = chunk.chunks_exact(4);
-    let tail = quads.remainder();
-    for (q, c) in quads.enumerate() {
-        // SAFETY: `c` holds four readable values.
-        let v = unsafe { _mm256_loadu_pd(c.as_ptr()) };
-        let near = _mm256_cmp_pd::<_CMP_LT_OQ>(_mm256_sub_pd(v, lo), w);
-        mask |= (_mm256_movemask_pd(near) as u32) << (4 * q);
-    }
-    let base = chunk.len() - tail.len();
-    for (offset, &d) in tail.iter().enumerate() {
-        mask |= u32::from(d - d_min < width) << (base + offset);
-    }
-    mask
+unsafe fn load4_f32(p: *const f32) -> __m256d {
+    // SAFETY: four readable values.
+    _mm256_cvtps_pd(unsafe { _mm_loadu_ps(p) })
 }
+
+near_mask!(
+    near_mask_f32,
+    f32,
+    load4_f32,
+    "A bit per entry of `chunk` (at most 32 `f32` values) whose distance lies within `width` of \
+     `d_min`, `d − d_min < width` in `f64` as the portable scan tests it (NaN: no bit); four \
+     entries per compare, the bits taken with one `movemask`."
+);
+near_mask!(
+    near_mask_f64,
+    f64,
+    _mm256_loadu_pd,
+    "[`near_mask_f32`] for `f64` distances."
+);
