@@ -113,8 +113,8 @@ impl<'a, F: Float> Samples<'a, F> {
 
     /// The squared norms `‖x_i‖²` of all points, as [`crate::distance::row_sq_norms`] gives
     /// them: computed (in parallel, in fixed blocks) on the first call and kept, so that passes
-    /// repeated over the same samples (the soft passes of a training run) pay for them once, at
-    /// one value per point.
+    /// repeated over the same samples (Lloyd and accelerated passes, the soft passes of a
+    /// training run) pay for them once, at one value per point.
     pub fn sq_norms(&self) -> &[F] {
         self.sq_norms.get_or_init(|| {
             use rayon::prelude::*;

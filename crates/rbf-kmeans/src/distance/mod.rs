@@ -42,7 +42,7 @@ pub fn sq_euclidean<F: Float>(a: &[F], b: &[F]) -> f64 {
 
 /// Squared norms of the `d`-dimensional rows of `x` into `out`, accumulated in `f64` in eight
 /// independent lanes (combined in a fixed order), so that the sum vectorises instead of being
-/// one chain of dependent additions; the soft passes recompute these norms every iteration.
+/// one chain of dependent additions.
 ///
 /// # Panics
 /// If `x.len() != out.len() * d`.

@@ -348,7 +348,6 @@ pub(crate) struct AccelWorkspace<F> {
     k: usize,
     d: usize,
     lower_len: usize,
-    x_norms: Vec<F>,
     x_norm: Vec<f64>,
     c_norms: Vec<F>,
     packed: PackedCenters<F>,
@@ -398,7 +397,6 @@ impl<F: Float> AccelWorkspace<F> {
             k,
             d,
             lower_len,
-            x_norms: Vec::new(),
             x_norm: Vec::new(),
             c_norms: vec![F::zero(); k],
             packed: PackedCenters::new(k, d),
@@ -450,19 +448,16 @@ fn tile_speedup(_d: usize) -> usize {
 }
 
 impl<F: Float> AccelWorkspace<F> {
-    /// The points' squared norms in `F` (for the tiles) and their norms in `f64`, rounded up
-    /// (for the bounds), computed at the first pass rather than with the workspace, so that an
-    /// `auto` fit that never prunes does not pay for them.
+    /// The points' squared norms in `F` (for the tiles, kept by `samples`: see
+    /// [`Samples::sq_norms`]) and their norms in `f64`, rounded up (for the bounds), computed at
+    /// the first pass rather than with the workspace, so that an `auto` fit that never prunes
+    /// does not pay for the latter.
     fn ensure_norms(&mut self, samples: &Samples<'_, F>) {
         let (n, d) = (samples.n_samples(), samples.n_features());
         if self.x_norm.len() == n {
             return;
         }
-        self.x_norms = vec![F::zero(); n];
-        self.x_norms
-            .par_chunks_mut(LEAF_ROWS)
-            .zip(samples.points().par_chunks(LEAF_ROWS * d))
-            .for_each(|(out, x)| row_sq_norms(x, d, out));
+        samples.sq_norms();
         let eta = eta(d);
         self.x_norm = (0..n)
             .into_par_iter()
@@ -501,7 +496,7 @@ impl<F: Float> AccelWorkspace<F> {
             samples,
             centers,
             c_norms: &self.c_norms,
-            x_norms: &self.x_norms,
+            x_norms: samples.sq_norms(),
             x_norm: &self.x_norm,
             packed: &self.packed,
             tile_rows: tile_rows::<F>(d),
@@ -1166,12 +1161,12 @@ mod tests {
             let mut tile = vec![0.0f32; 300 * 5];
             let mut cn = vec![0.0f32; 5];
             row_sq_norms(&c, d, &mut cn);
-            tile_sq_distances(x.as_slice().unwrap(), &ws.x_norms, &c, &cn, d, &mut tile);
+            tile_sq_distances(x.as_slice().unwrap(), s.sq_norms(), &c, &cn, d, &mut tile);
             let pass = Pass {
                 samples: &s,
                 centers: &c,
                 c_norms: &cn,
-                x_norms: &ws.x_norms,
+                x_norms: s.sq_norms(),
                 x_norm: &ws.x_norm,
                 packed: &ws.packed,
                 tile_rows: tile_rows::<f32>(d),

@@ -11,7 +11,7 @@
 use rayon::prelude::*;
 
 use crate::data::Samples;
-use crate::distance::{nearest_centers, row_sq_norms, sq_euclidean, NearestScratch, PackedCenters};
+use crate::distance::{nearest_centers, sq_euclidean, NearestScratch, PackedCenters};
 use crate::float::Float;
 use crate::parallel::{leaf_range, n_leaves, LEAF_ROWS};
 
@@ -61,21 +61,17 @@ pub(crate) struct Assignment {
 pub(crate) struct LloydWorkspace<F> {
     k: usize,
     d: usize,
-    x_norms: Vec<F>,
     packed: PackedCenters<F>,
     leaves: Vec<Leaf<F>>,
     total: Assignment,
 }
 
 impl<F: Float> LloydWorkspace<F> {
-    /// Allocates everything a fit needs; the point norms are computed here, once.
+    /// Allocates everything a fit needs. The point norms are the ones `samples` keeps
+    /// ([`Samples::sq_norms`]), computed once here.
     pub fn new(samples: &Samples<'_, F>, k: usize) -> Self {
         let (n, d) = (samples.n_samples(), samples.n_features());
-        let mut x_norms = vec![F::zero(); n];
-        x_norms
-            .par_chunks_mut(LEAF_ROWS)
-            .zip(samples.points().par_chunks(LEAF_ROWS * d))
-            .for_each(|(out, x)| row_sq_norms(x, d, out));
+        samples.sq_norms();
         let leaves = (0..n_leaves(n))
             .map(|_| Leaf {
                 tile_labels: vec![0; tile_rows::<F>(d)],
@@ -89,7 +85,6 @@ impl<F: Float> LloydWorkspace<F> {
         LloydWorkspace {
             k,
             d,
-            x_norms,
             packed: PackedCenters::new(k, d),
             leaves,
             total: Assignment {
@@ -126,7 +121,7 @@ impl<F: Float> LloydWorkspace<F> {
         );
         self.packed.pack(centers);
 
-        let x_norms = &self.x_norms;
+        let x_norms = samples.sq_norms();
         let packed = &self.packed;
         self.leaves
             .par_iter_mut()
